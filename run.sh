@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The quickstart's two commands, each installing what it needs on a fresh Debian/Ubuntu machine:
+#   ./run.sh train [CONFIG] [section.key=value ...]   train (default configs/handposture.yaml)
+#   ./run.sh test [PYTEST ARGS]                       the test suite (pytest, configured in tox.ini)
+# Anything else is passed to the package CLI: ./run.sh info configs/handposture.yaml
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${VENV:-.venv}"
+SYSTEM_PACKAGES=(python3-venv gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_system_packages() {
+  command -v dpkg-query >/dev/null || return 0  # not Debian/Ubuntu: install the equivalents by hand
+  local missing=() package
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    # a pyenv or python.org python3 has venv built in; Debian's needs python3-venv
+    if [ "$package" = python3-venv ] && python3 -c 'import ensurepip, venv' 2>/dev/null; then continue; fi
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing system packages: ${missing[*]}"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+ensure_venv() {
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  rm -f "$VENV"/.installed-* && touch "$stamp"
+}
+
+ensure_system_packages
+ensure_venv
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+command="${1:-train}"
+shift || true
+case "$command" in
+  train)
+    config="configs/handposture.yaml"
+    if [ $# -gt 0 ] && [[ "$1" == *.yaml || "$1" == *.yml ]]; then config="$1"; shift; fi
+    exec "$VENV/bin/python" -m training train "$config" "$@" ;;
+  test)
+    exec "$VENV/bin/python" -m pytest "$@" ;;
+  *)
+    exec "$VENV/bin/python" -m training "$command" "$@" ;;
+esac

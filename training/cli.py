@@ -1,0 +1,146 @@
+"""``python -m training``: train, evaluate, crossval, info, synth, export.
+
+Every user error (bad config, corrupt file, unusable model) is a
+:class:`~training.errors.HandPostureError`: printed as one message, exit code 2,
+no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+from training.errors import HandPostureError
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -> None:
+    parser.add_argument("config", help="YAML configuration file (ST model-zoo format)")
+    if overrides:
+        parser.add_argument("overrides", nargs="*", metavar="section.key=value",
+                            help="override config values, e.g. training.epochs=5")
+    parser.add_argument("--skip-bad-files", action="store_true",
+                        help="skip corrupt or malformed .npz files with a warning instead of stopping")
+
+
+def cmd_train(args) -> int:
+    from training.config import load_config
+    from training.reporting.tables import metrics_table
+    from training.train.trainer import run_training
+
+    config = load_config(args.config, args.overrides)
+    result = run_training(config, args.output_dir, args.skip_bad_files, verbose=0 if args.quiet else 2)
+    metrics = result.metrics
+    print()
+    print(metrics_table(metrics["splits"]))
+    print()
+    for split, values in metrics["splits"].items():
+        print(f"{split:>10} accuracy: {values['accuracy']:.2%} ({values['frames']} frames)")
+    if metrics["test_set"].startswith("validation"):
+        print("note: no dataset.test_path: the validation set stands in for the test set")
+    print(f"best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "
+          f"{metrics['training_time_s']:.0f} s, {metrics['parameters']} parameters")
+    print(f"run folder: {result.folder.path}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from training.evaluate import run_evaluation
+
+    run_evaluation(args.config, args.model, args.overrides, args.output_dir, args.skip_bad_files)
+    return 0
+
+
+def cmd_crossval(args) -> int:
+    from training.config import load_config
+    from training.train.crossval import crossval_table, run_crossval
+
+    config = load_config(args.config, args.overrides)
+    summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
+                           verbose=0 if args.quiet else 2)
+    print()
+    print(f"cross-validation by {args.by}")
+    print(crossval_table(summary))
+    print(f"results: {summary['folder']}/crossval.json")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from training.config import load_config
+    from training.info import dataset_summary, summary_table
+
+    config = load_config(args.config, args.overrides)
+    summary = dataset_summary(config, skip_bad_files=args.skip_bad_files)
+    print(json.dumps(summary, indent=2) if args.json else summary_table(summary))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training",
+                                     description="Train, evaluate and export ToF hand-posture models "
+                                                 "(ST model-zoo compatible configs).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a model from a YAML config")
+    _config_arguments(train)
+    train.add_argument("--output-dir", help="run folder (default experiments_outputs/<timestamp>)")
+    train.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="accuracy and confusion matrix of a model on the test set")
+    _config_arguments(evaluate)
+    evaluate.add_argument("--model", required=True, help="Keras .keras/.h5 model, or a run folder")
+    evaluate.add_argument("--output-dir", help="where to write the metrics and figures")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    crossval = sub.add_parser("crossval", help="train one model per fold (by user or session), print the table")
+    _config_arguments(crossval)
+    crossval.add_argument("--by", choices=("user", "session"), default="user")
+    crossval.add_argument("--folds", type=int, help="number of folds (default: one per user; 5 by session)")
+    crossval.add_argument("--output-dir", help="folder of the cross-validation (default experiments_outputs/...)")
+    crossval.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    crossval.set_defaults(func=cmd_crossval)
+
+    info = sub.add_parser("info", help="per class: sessions, files, frames before and after filtering")
+    _config_arguments(info)
+    info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    info.set_defaults(func=cmd_info)
+
+    _add_optional_parsers(sub)
+    return parser
+
+
+def _add_optional_parsers(sub) -> None:
+    from training.data.synth_cli import add_synth_parser
+
+    add_synth_parser(sub)
+    try:
+        from training.export.cli import add_export_parser
+    except ImportError:  # the exporter is optional until it lands
+        return
+    add_export_parser(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            return args.func(args)
+    except HandPostureError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: what was written to the run folder so far is kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Loading a YAML config into :class:`~training.config.schema.Config`, with clear errors.
+
+Order: safe-load the YAML, apply ``section.key=value`` overrides, expand ``${VAR}``
+environment variables in strings, then validate every key against the schema
+(unknown keys, types, ranges, choices, required keys), then the cross-field rules
+(class names, model vs model_path, distances). Every error names the file and
+the key path, and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from training.config import schema
+from training.data.classes import ST_CLASS_IDS, unknown_classes
+from training.errors import ConfigError
+
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PATH_KEYS = (("dataset", "training_path"), ("dataset", "validation_path"), ("dataset", "test_path"),
+              ("general", "model_path"), ("training", "model", "file"))
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> schema.Config:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections (general, dataset, training, ...)")
+    for override in overrides or []:
+        apply_override(raw, override, path)
+    return config_from_dict(raw, source=str(path), base_dir=path.parent)
+
+
+def apply_override(raw: dict, override: str, path: Path) -> None:
+    """Apply ``section.key=value``; the value is parsed as YAML (numbers, lists, null)."""
+    if "=" not in override:
+        raise ConfigError(f"{path}: override {override!r} must look like section.key=value")
+    key_path, value_text = override.split("=", 1)
+    keys = key_path.strip().split(".")
+    try:
+        value = yaml.safe_load(value_text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: override {override!r}: value is not valid YAML ({exc})") from exc
+    node = raw
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[keys[-1]] = value
+
+
+def config_from_dict(raw: dict, source: str = "<config>", base_dir: Path | None = None) -> schema.Config:
+    raw = _expand_env(raw, source, ())
+    config = _build(schema.Config, raw, source, ())
+    config.source = source
+    _resolve_paths(config, base_dir or Path.cwd())
+    _check_rules(config, source)
+    return config
+
+
+def _expand_env(value: Any, source: str, key_path: tuple) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, source, key_path + (str(k),)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, source, key_path) for v in value]
+    if isinstance(value, str):
+        def replace(match):
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{source}: {'.'.join(key_path)}: environment variable {name} is not set "
+                                  f"(set it, e.g. export {name}=/path/to/ST_VL53L8CX_handposture_dataset, "
+                                  f"or write the path in the config)")
+            return os.environ[name]
+        return _ENV_PATTERN.sub(replace, value)
+    return value
+
+
+def _build(cls, raw: Any, source: str, key_path: tuple):
+    where = ".".join(key_path) or "top level"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: {where}: expected a mapping of keys, got {_kind(raw)} {raw!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    unknown = [k for k in raw if k not in fields]
+    if unknown:
+        raise ConfigError(f"{source}: {where}: unknown key(s) {unknown}; allowed keys: {sorted(fields)}")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, f in fields.items():
+        sub_path = key_path + (name,)
+        if name not in raw or raw[name] is None:
+            if f.metadata.get("required"):
+                raise ConfigError(f"{source}: {'.'.join(sub_path)}: missing mandatory key")
+            if name in raw and dataclasses.is_dataclass(_unwrap(hints[name])) and not _is_optional(hints[name]):
+                values[name] = _build(_unwrap(hints[name]), {}, source, sub_path)
+            continue
+        values[name] = _convert(hints[name], raw[name], f, source, sub_path)
+    return cls(**values)
+
+
+def _convert(hint, value, f, source, key_path):
+    where = f"{source}: {'.'.join(key_path)}"
+    target = _unwrap(hint)
+    if dataclasses.is_dataclass(target):
+        return _build(target, value, source, key_path)
+    if target is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {_kind(value)} {value!r}")
+    if target is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{where}: expected a whole number, got {_kind(value)} {value!r}")
+    if target is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {_kind(value)} {value!r}")
+        value = float(value)
+    if target is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {_kind(value)} {value!r}")
+    if target is list and not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list, got {_kind(value)} {value!r}")
+    if target is dict and not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {_kind(value)} {value!r}")
+    choices, bounds = f.metadata.get("choices"), f.metadata.get("range")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{where}: {value!r} is not one of {[c for c in choices if c is not None]}")
+    if bounds is not None and not (bounds[0] <= value <= bounds[1]):
+        raise ConfigError(f"{where}: {value!r} is out of range [{bounds[0]}, {bounds[1]}]")
+    return value
+
+
+def _unwrap(hint):
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is typing.Union and len(args) == 1:
+        return args[0]
+    return hint
+
+
+def _is_optional(hint) -> bool:
+    return typing.get_origin(hint) is typing.Union and type(None) in typing.get_args(hint)
+
+
+def _kind(value) -> str:
+    return type(value).__name__
+
+
+def _resolve_paths(config: schema.Config, base_dir: Path) -> None:
+    """Relative paths are taken from the config file's folder, so a config works from any cwd."""
+    for keys in _PATH_KEYS:
+        owner = config
+        for key in keys[:-1]:
+            owner = getattr(owner, key, None)
+            if owner is None:
+                break
+        if owner is None:
+            continue
+        value = getattr(owner, keys[-1])
+        if value and not Path(value).is_absolute():
+            setattr(owner, keys[-1], str((base_dir / value).resolve()))
+
+
+def _check_rules(config: schema.Config, source: str) -> None:
+    names = config.dataset.class_names
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{source}: dataset.class_names: expected a non-empty list of class names")
+    bad = unknown_classes(names)
+    if bad:
+        raise ConfigError(f"{source}: dataset.class_names: {bad} not in ST's class dictionary; "
+                          f"known names: {sorted(ST_CLASS_IDS, key=ST_CLASS_IDS.get)}")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{source}: dataset.class_names: duplicate names in {names}")
+    if len(names) < 2:
+        raise ConfigError(f"{source}: dataset.class_names: at least two classes are needed")
+    pre = config.preprocessing
+    if pre.Min_distance >= pre.Max_distance:
+        raise ConfigError(f"{source}: preprocessing.Min_distance ({pre.Min_distance}) must be smaller than "
+                          f"preprocessing.Max_distance ({pre.Max_distance})")
+    training = config.training
+    if training is None:
+        return
+    if training.model is not None and config.general.model_path:
+        raise ConfigError(f"{source}: training.model and general.model_path are both set; "
+                          f"use training.model to build a model, or general.model_path to load one, not both")
+    if training.model is None and not config.general.model_path:
+        raise ConfigError(f"{source}: training.model: missing; set training.model (name: CNN2D_ST_HandPosture "
+                          f"or custom) or general.model_path")
+    if training.model is not None:
+        training.model.input_shape = parse_input_shape(training.model.input_shape, source)
+        if training.model.name == "CNN2D_ST_HandPosture" and training.model.input_shape != (8, 8, 2):
+            raise ConfigError(f"{source}: training.model.input_shape: CNN2D_ST_HandPosture takes (8, 8, 2), "
+                              f"got {training.model.input_shape}")
+
+
+def parse_input_shape(value, source: str) -> tuple[int, ...]:
+    text = value if isinstance(value, str) else None
+    try:
+        if text is not None:
+            parts = [p.strip() for p in text.strip().strip("()[]").split(",") if p.strip()]
+            shape = tuple(int(p) for p in parts)
+        else:
+            shape = tuple(int(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: training.model.input_shape: {value!r} is not a shape like (8, 8, 2)") from exc
+    if not shape or any(d <= 0 for d in shape):
+        raise ConfigError(f"{source}: training.model.input_shape: {value!r} must have positive dimensions")
+    return shape
+
+
+def config_to_dict(config: schema.Config) -> dict:
+    """The resolved config as plain YAML-ready data (saved with every run)."""
+    data = dataclasses.asdict(config)
+    data.pop("source", None)
+    model = (data.get("training") or {}).get("model")
+    if model and isinstance(model.get("input_shape"), tuple):
+        model["input_shape"] = str(model["input_shape"])
+    return _drop_none(data)
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def save_resolved_config(config: schema.Config, path: Path) -> None:
+    path.write_text("# resolved configuration of this run (defaults filled in, paths absolute)\n"
+                    + yaml.safe_dump(config_to_dict(config), sort_keys=False))

@@ -1,0 +1,104 @@
+"""Typed configuration: one dataclass per YAML section, in ST model-zoo format.
+
+Field metadata carries what the validator in ``loader.py`` enforces: ``range``
+(inclusive bounds), ``choices``, ``required``. Anything not declared here is an
+unknown key, hence an error. Sections grow by adding a dataclass and a field in
+:class:`Config`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None):
+    """A dataclass field with validation metadata."""
+    meta = {"required": required, "range": range, "choices": choices, "doc": doc}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class GeneralConfig:
+    project_name: str = spec("handposture", doc="MLflow experiment name")
+    logs_dir: str = spec("logs", doc="TensorBoard folder inside the run folder")
+    saved_models_dir: str = spec("saved_models", doc="model folder inside the run folder")
+    deterministic_ops: bool = spec(False, doc="deterministic TensorFlow ops (identical CPU runs)")
+    global_seed: int = spec(123, range=(0, 2**31 - 1), doc="seed of splits, weights and augmentation")
+    model_path: Optional[str] = spec(None, doc="Keras .h5/.keras file to continue training from")
+    display_figures: bool = spec(False, doc="accepted for ST compatibility; figures are always saved, never shown")
+    gpu_memory_limit: Optional[int] = spec(None, doc="accepted for ST compatibility; ignored (CPU)")
+
+
+@dataclass
+class DatasetConfig:
+    name: str = spec("ST_handposture_dataset")
+    class_names: list = spec(required=True, factory=list, doc="names from ST's class dictionary")
+    training_path: str = spec(required=True, default=None, doc="root of ST's session layout")
+    validation_path: Optional[str] = spec(None)
+    validation_split: float = spec(0.2, range=(0.01, 0.9))
+    test_path: Optional[str] = spec(None)
+    split_by: str = spec("session", choices=("session", "user", "frame"),
+                         doc="what validation_split holds out; 'frame' is ST's leaky split")
+
+
+@dataclass
+class PreprocessingConfig:
+    Max_distance: int = spec(400, range=(1, 4000), doc="mm; frames whose hand is farther are dropped")
+    Min_distance: int = spec(100, range=(0, 3999), doc="mm; frames whose hand is nearer are dropped")
+    Background_distance: int = spec(120, range=(1, 4000), doc="mm behind the hand kept; farther zones removed")
+    normalization: str = spec("st", choices=("st", "hand_relative"), doc="input normalisation mode")
+
+
+@dataclass
+class ModelConfig:
+    name: str = spec(required=True, default=None, choices=("CNN2D_ST_HandPosture", "custom"))
+    version: Optional[str] = spec(None, choices=("v1", None))
+    input_shape: Any = spec((8, 8, 2), doc="'(8, 8, 2)' as in ST, or a list")
+    file: Optional[str] = spec(None, doc="custom model: a .py file defining get_custom_model()")
+
+
+@dataclass
+class TrainingConfig:
+    batch_size: int = spec(required=True, default=None, range=(1, 65536))
+    epochs: int = spec(required=True, default=None, range=(1, 100000))
+    optimizer: Any = spec(required=True, default=None, doc="{Name: {args}} or a Keras optimizer name")
+    model: Optional[ModelConfig] = spec(None)
+    dropout: Optional[float] = spec(None, range=(0.0, 0.99))
+    callbacks: Optional[dict] = spec(None, doc="{Name: {args}}: Keras callbacks or ST LR schedules")
+    frozen_layers: Optional[str] = spec(None, doc="ST index syntax, e.g. (0:-1)")
+    class_weight: Optional[str] = spec(None, choices=(None, "balanced"), doc="weight classes by inverse frequency")
+    label_smoothing: float = spec(0.0, range=(0.0, 0.5))
+
+
+@dataclass
+class MlflowConfig:
+    uri: Optional[str] = spec(None, doc="tracking URI; default sqlite:///<experiments_outputs>/mlflow.db")
+
+
+@dataclass
+class HydraRunConfig:
+    dir: Optional[str] = spec(None, doc="run folder pattern; ${now:%Y_%m_%d_%H_%M_%S} is expanded")
+
+
+@dataclass
+class HydraConfig:
+    run: Optional[HydraRunConfig] = spec(None)
+
+
+OPERATION_MODES = ("training", "evaluation")
+
+
+@dataclass
+class Config:
+    dataset: DatasetConfig = spec(required=True, default=None)
+    training: Optional[TrainingConfig] = spec(None)
+    general: GeneralConfig = spec(factory=GeneralConfig)
+    operation_mode: str = spec("training", choices=OPERATION_MODES)
+    preprocessing: PreprocessingConfig = spec(factory=PreprocessingConfig)
+    data_augmentation: Optional[dict] = spec(None, doc="see training/data/augment.py")
+    mlflow: MlflowConfig = spec(factory=MlflowConfig)
+    hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
+    # Where the config came from, for messages and relative paths; not a YAML key.
+    source: str = field(default="<config>", metadata={"internal": True})

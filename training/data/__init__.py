@@ -1,0 +1,1 @@
+"""Dataset access: ST's session layout, preprocessing, splits and augmentation."""
