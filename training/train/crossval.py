@@ -28,7 +28,7 @@ from training.train.data_setup import Splits, _take, preprocessing_spec
 from training.train.evaluation import predict_classes
 from training.train.run_folder import create_run_folder
 from training.train.tracking import MlflowTracker
-from training.train.trainer import compile_model, fit, seed_everything
+from training.train.trainer import compile_model, fit, preflight, seed_everything
 
 
 @dataclass
@@ -64,6 +64,7 @@ def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: i
 def run_crossval(config: Config, by: str = "user", folds: int | None = None, output_dir: str | None = None,
                  skip_bad_files: bool = False, verbose: int = 0, track: bool = True,
                  log=print) -> dict:
+    preflight(config)
     spec = preprocessing_spec(config)
     table = load_frame_table(config.dataset.training_path, config.dataset.class_names, skip_bad_files)
     prepared = prepare(table, spec)

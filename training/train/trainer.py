@@ -93,8 +93,16 @@ def fit(model: keras.Model, splits: Splits, config: Config, folder: RunFolder, t
     return {k: [float(v) for v in values] for k, values in history.history.items()}
 
 
+def preflight(config: Config) -> None:
+    """Check what only Keras can check (optimizer, callbacks, augmentations) before any data is read."""
+    build_optimizer(config.training.optimizer)
+    build_config_callbacks(config.training.callbacks)
+    RawAugmenter.from_config(config.data_augmentation, preprocessing_spec(config))
+
+
 def run_training(config: Config, output_dir: str | None = None, skip_bad_files: bool = False,
                  verbose: int = 2, track: bool = True) -> TrainingResult:
+    preflight(config)
     seed_everything(config)
     splits = load_splits(config, skip_bad_files)
     folder = create_run_folder(config, output_dir)

@@ -1,0 +1,1 @@
+"""Reports of a run: classification metrics, plots (PNG) and text tables."""
