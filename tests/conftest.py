@@ -92,3 +92,13 @@ training:
       learning_rate: 0.01
 """)
     return path
+
+
+@pytest.fixture(scope="session")
+def shipped_run(shared_dataset, tmp_path_factory):
+    """configs/handposture.yaml trained once on ST's dataset; its run folder (used by dataset and export tests)."""
+    from training.config import load_config
+    from training.train.trainer import run_training
+
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "handposture.yaml")
+    return run_training(config, output_dir=str(tmp_path_factory.mktemp("shipped") / "run"), verbose=0, track=False)

@@ -16,8 +16,14 @@ from training.errors import HandPostureError
 
 
 def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ and absl chatter (oneDNN notes, HDF5 "legacy format" advice) hides our output
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    try:
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:
+        pass
 
 
 def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -> None:
@@ -112,18 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     info.set_defaults(func=cmd_info)
 
-    _add_optional_parsers(sub)
+    _add_other_parsers(sub)
     return parser
 
 
-def _add_optional_parsers(sub) -> None:
+def _add_other_parsers(sub) -> None:
     from training.data.synth_cli import add_synth_parser
+    from training.export.cli import add_export_parser
 
     add_synth_parser(sub)
-    try:
-        from training.export.cli import add_export_parser
-    except ImportError:  # the exporter is optional until it lands
-        return
     add_export_parser(sub)
 
 

@@ -92,7 +92,7 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
         root.write_json("crossval.json", summary)
         plot_confusion_matrix(np.asarray(summary["pooled"]["confusion_matrix"]), class_names,
                               root.path / "confusion_matrix_crossval.png",
-                              title=f"cross-validation by {by}, pooled folds: {summary['pooled']['accuracy']:.2%}")
+                              title=f"cross-validation by {by}, pooled folds")
         if tracker:
             tracker.log_metrics({"crossval_mean_accuracy": summary["mean_accuracy"],
                                  "crossval_pooled_accuracy": summary["pooled"]["accuracy"]})

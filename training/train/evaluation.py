@@ -44,5 +44,5 @@ def evaluate_splits(model: keras.Model, splits: dict[str, PreparedSplit], class_
         if figures_dir is not None and len(split.y):
             plot_confusion_matrix(np.asarray(metrics["confusion_matrix"]), class_names,
                                   figures_dir / f"confusion_matrix_{name}.png",
-                                  title=f"{name}: accuracy {metrics['accuracy']:.2%} ({len(split.y)} frames)")
+                                  title=f"{name} split")
     return results

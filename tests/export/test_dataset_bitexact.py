@@ -1,0 +1,82 @@
+"""The exported hand-posture model on the shared dataset: the host-compiled C library gives
+int8 inputs (from raw frames) and int8 outputs identical to the host reference for every frame."""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pytest
+
+from training.config import load_config
+from training.data.preprocess import PreprocessingSpec, preprocess, quantize_input
+from training.export.c_build import HostLibrary, build_host_library
+from training.export.cli import add_export_parser
+from training.export.library import generate_library
+from training.export.quantize import quantize_keras_model, representative_sample
+from training.export.reference import ReferenceRunner
+from training.models.cnn2d_st import build_cnn2d_st_handposture
+from training.train.data_setup import preprocessing_spec
+
+EXPORT_TIME_LIMIT_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def exported(trained_run_dir, tmp_path_factory, host_cc):
+    parser = argparse.ArgumentParser()
+    add_export_parser(parser.add_subparsers())
+    args = parser.parse_args(["export", str(trained_run_dir), "--no-footprint"])
+    started = time.perf_counter()
+    assert args.func(args) == 0
+    elapsed = time.perf_counter() - started
+    out = trained_run_dir / "export"
+    model_bytes = (out / "model_int8.tflite").read_bytes()
+    runner = ReferenceRunner(model_bytes)
+    host = HostLibrary(build_host_library(out, tmp_path_factory.mktemp("host"), host_cc),
+                       128, runner.output_details["shape"][-1], np.int8, np.int8)
+    return out, runner, host, elapsed
+
+
+def _device_and_host_inputs(host, runner, frames, spec):
+    device_inputs, device_kept = host.preprocess(frames.distance_mm, frames.signal_per_spad, frames.target_status)
+    tensors, kept = preprocess(frames, spec)
+    scale, zero_point = runner.input_quantization
+    return device_inputs, device_kept, quantize_input(tensors, scale, zero_point).reshape(len(tensors), -1), kept
+
+
+def test_export_of_trained_model_is_fast_and_reports_accuracy(exported):
+    out, _, _, elapsed = exported
+    import json
+
+    report = json.loads((out / "model_report.json").read_text())
+    assert elapsed < EXPORT_TIME_LIMIT_S
+    evaluation = report["evaluation"]
+    assert evaluation["test_samples"] > 0
+    assert 0.0 <= evaluation["int8_accuracy"] <= 1.0
+    assert evaluation["float_int8_top1_agreement"] > 0.9
+    assert report["model"]["ops"] == ["CONV_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
+                                      "FULLY_CONNECTED", "SOFTMAX"]
+
+
+def test_shipped_model_inputs_and_outputs_are_identical_on_every_frame(exported, frame_table, trained_run_dir):
+    _, runner, host, _ = exported
+    spec = preprocessing_spec(load_config(trained_run_dir / "config.yaml"))
+    device_inputs, device_kept, host_inputs, kept = _device_and_host_inputs(host, runner, frame_table.frames, spec)
+    np.testing.assert_array_equal(device_kept, kept)
+    assert kept.sum() > 9000
+    np.testing.assert_array_equal(device_inputs, host_inputs)
+    reference = runner.run(host_inputs.reshape(-1, 8, 8, 2)).reshape(len(host_inputs), -1)
+    np.testing.assert_array_equal(host.run(device_inputs), reference)
+
+
+def test_st_normalization_inputs_are_identical_on_every_frame(frame_table, tmp_path, host_cc):
+    spec = PreprocessingSpec(normalization="st")
+    tensors, _ = preprocess(frame_table.frames, spec)
+    model = build_cnn2d_st_handposture(8)
+    model_bytes = quantize_keras_model(model, representative_sample(tensors, 200, 0))
+    library = generate_library(model_bytes, tmp_path / "lib", spec)
+    runner = ReferenceRunner(model_bytes)
+    host = HostLibrary(build_host_library(library.directory, tmp_path / "build", host_cc), 128, 8, np.int8, np.int8)
+    device_inputs, device_kept, host_inputs, kept = _device_and_host_inputs(host, runner, frame_table.frames, spec)
+    np.testing.assert_array_equal(device_kept, kept)
+    np.testing.assert_array_equal(device_inputs, host_inputs)

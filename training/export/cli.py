@@ -1,0 +1,87 @@
+"""``python -m training export``: argparse wiring of the exporter (the lead registers it)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from training.errors import ExportError
+from training.export.footprint import BOARDS
+
+
+def add_export_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export", help="quantize to int8 and generate the C model library",
+        description="Export a trained model: full-integer int8 TFLite (model_int8.tflite), a generated C "
+                    "library with the bit-exact tofhil int8 runtime and on-device preprocessing, and "
+                    "model_report.json (accuracy, footprint).")
+    parser.add_argument("source", type=Path,
+                        help="a run folder, a Keras model (.keras/.h5, needs --config) or an int8 .tflite")
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="output folder (default: RUN_DIR/export, or next to the model file)")
+    parser.add_argument("--board", default="nucleo_f401re", choices=sorted(BOARDS),
+                        help="target for the footprint build (default: nucleo_f401re)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config.yaml with dataset and preprocessing, for a model made elsewhere")
+    parser.add_argument("--dataset", type=Path, default=None, help="override dataset.training_path")
+    parser.add_argument("--representative-size", type=int, default=500,
+                        help="training frames used to calibrate the quantization (default: 500)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the representative draw (default: 0)")
+    parser.add_argument("--no-footprint", action="store_true", help="skip the Cortex-M4 footprint build")
+    parser.set_defaults(func=run_export_command)
+    return parser
+
+
+def run_export_command(args: argparse.Namespace) -> int:
+    from training.export.pipeline import ExportOptions, export_model
+
+    if args.representative_size < 1:
+        raise ExportError("--representative-size must be at least 1")
+    model_path, output_dir, inputs = _resolve(args)
+    options = ExportOptions(args.representative_size, args.seed, args.board, not args.no_footprint)
+    result = export_model(model_path, output_dir, inputs.spec if inputs else None,
+                          inputs.class_names if inputs else None,
+                          inputs.representative if inputs else None,
+                          inputs.test_set if inputs else None, options)
+    _print_summary(result, inputs.test_name if inputs else None)
+    return 0
+
+
+def _resolve(args):
+    from training.export import run_folder
+
+    source = args.source
+    if source.is_dir():
+        inputs = run_folder.read_run_folder(source, args.dataset)
+        return inputs.model_path, args.output_dir or source / "export", inputs
+    if not source.is_file():
+        raise ExportError(f"{source}: no such run folder or model file")
+    output_dir = args.output_dir or source.parent / f"{source.stem}_export"
+    if args.config is None:
+        if source.suffix != ".tflite":
+            raise ExportError(f"{source}: a Keras model needs --config (dataset and preprocessing) to quantize")
+        return source, output_dir, None
+    config = run_folder.load_export_config(args.config, args.dataset)
+    inputs = run_folder.inputs_from_config(config, source)
+    return source, output_dir, inputs
+
+
+def _print_summary(result, test_name: str | None) -> None:
+    report = result.report
+    print(f"exported {report['model']['source']} -> {result.output_dir}")
+    print(f"  model_int8.tflite sha256 {report['model']['sha256']}")
+    evaluation = report.get("evaluation")
+    if evaluation:
+        print(f"  {test_name} set, {evaluation['test_samples']} frames: float accuracy "
+              f"{_percent(evaluation['float_accuracy'])}, int8 accuracy {_percent(evaluation['int8_accuracy'])}, "
+              f"float-vs-int8 top-1 agreement {_percent(evaluation['float_int8_top1_agreement'])}")
+        if test_name == "validation":
+            print("  (no dataset.test_path in the run's config: its validation split stands in for the test set)")
+    footprint = report.get("footprint")
+    if footprint:
+        print(f"  {footprint['cpu']} -Os: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
+              f"(arena {footprint['arena_bytes']} B)")
+    print(f"  report {result.report_path}")
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.2%}"

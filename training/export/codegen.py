@@ -1,0 +1,162 @@
+"""Render the C model library from Jinja2 templates in ``firmware_templates/``.
+
+Python only builds plain context dicts here (small pure functions, every C
+identifier validated); all C text lives in the templates. The output folder is
+self-contained: the static runtime sources copied verbatim, the generated model
+and preprocessing sources, each starting with a "generated - do not edit" banner.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from training.data import preprocess as pp
+from training.errors import ExportError
+from training.export.lowering import LoweredModel
+from training.export.planner import ArenaPlan
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "firmware_templates"
+RUNTIME_FILES = ("tofhil_status.h", "tofhil_status.c", "tofhil_kernels.h", "tofhil_kernels.c")
+MODEL_TEMPLATES = {"tofhil_model.h": "model/tofhil_model.h.j2", "tofhil_model.c": "model/tofhil_model.c.j2"}
+PREPROCESS_TEMPLATES = {"tofhil_preprocess.h": "model/tofhil_preprocess.h.j2",
+                        "tofhil_preprocess.c": "model/tofhil_preprocess.c.j2"}
+PREPROCESS_INPUT_SHAPE = (1, 8, 8, 2)
+PREFIX = "tofhil_"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum extern float for goto
+if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned
+void volatile while _Bool _Complex _Imaginary""".split())
+C_TYPES = {"INT8": "int8_t", "FLOAT32": "float"}
+
+
+def c_identifier(name: str) -> str:
+    """Return ``name`` if it is a valid, prefixed C identifier; raise :class:`ExportError` otherwise."""
+    if not _IDENTIFIER.match(name) or name in _C_KEYWORDS or not name.lower().startswith(PREFIX):
+        raise ExportError(f"generated C identifier {name!r} is invalid (must match {_IDENTIFIER.pattern}, "
+                          f"start with {PREFIX!r} and not be a keyword)")
+    return name
+
+
+def c_comment_text(text: str, limit: int = 96) -> str:
+    """Text safe inside a ``/* */`` comment: printable ASCII, no comment terminators."""
+    safe = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text).replace("*/", "*?").replace("/*", "/?")
+    return safe if len(safe) <= limit else safe[: limit - 3] + "..."
+
+
+def c_float(value: float, single: bool = True) -> str:
+    """Exact C99 hex literal of a float32 (``f`` suffix) or a double."""
+    if single:
+        value = float(np.float32(value))
+    literal = float(value).hex()
+    return literal + "f" if single else literal
+
+
+def c_rows(values, ctype: str, per_line: int = 16) -> list[str]:
+    """Initializer rows of a constant array: exact hex literals for doubles, integers otherwise."""
+    flat = np.asarray(values).reshape(-1)
+    if ctype == "double":
+        items, per_line = [c_float(float(v), single=False) for v in flat], 4
+    else:
+        items = [str(int(v)) for v in flat]
+    return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             autoescape=False)
+    env.filters["c_rows"] = c_rows
+    return env
+
+
+def _tensor_context(tensor, plan: ArenaPlan) -> dict:
+    ctype = C_TYPES.get(tensor.dtype)
+    if ctype is None:
+        raise ExportError(f"{tensor.describe()}: the runtime keeps only int8 and float32 tensors in its arena")
+    return {"index": tensor.index, "offset": plan.offsets[tensor.index], "ctype": ctype, "size": tensor.size,
+            "name": c_comment_text(tensor.name), "shape": list(tensor.shape)}
+
+
+def _io_context(tensor, plan: ArenaPlan) -> dict:
+    context = _tensor_context(tensor, plan)
+    quant = tensor.quant
+    context.update({"quantized": quant is not None,
+                    "scale": c_float(quant.scale[0]) if quant else "1.0f",
+                    "scale_value": quant.scale[0] if quant else 1.0,
+                    "zero_point": quant.zero_point[0] if quant else 0})
+    return context
+
+
+def _op_context(op, model: LoweredModel, plan: ArenaPlan) -> dict:
+    name = c_identifier(f"tofhil_op{op.index}_{op.kind}")
+    tensors = model.graph.tensors
+    arrays = []
+    for field_name, (ctype, values) in op.arrays.items():
+        if values is not None:
+            arrays.append({"field": field_name, "name": c_identifier(f"{name}_{field_name}"), "ctype": ctype,
+                           "length": int(np.asarray(values).size), "values": values})
+    fields = [(key, c_float(value) if key == "scale" and op.kind == "quantize"
+               else c_float(value, single=False) if key == "scale" else str(int(value)))
+              for key, value in op.fields.items()]
+    return {"name": name, "kind": op.kind, "opcode": op.opcode, "index": op.index, "fields": dict(fields),
+            "arrays": arrays, "null_fields": [k for k, (_, v) in op.arrays.items() if v is None],
+            "inputs": [_tensor_context(tensors[i], plan) for i in op.inputs],
+            "output": _tensor_context(tensors[op.output], plan)}
+
+
+def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str) -> dict:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ExportError(f"model sha256 {sha256!r} is not 64 lowercase hex digits")
+    return {"source": c_comment_text(source, 200), "sha256": sha256, "arena_size": max(plan.size, 4),
+            "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
+            "ops": [_op_context(op, model, plan) for op in model.ops],
+            "kernel_structs": {"conv2d": "tofhil_conv_t", "depthwise_conv2d": "tofhil_conv_t",
+                               "fully_connected": "tofhil_fully_connected_t", "max_pool": "tofhil_pool_t",
+                               "avg_pool": "tofhil_pool_t", "softmax": "tofhil_softmax_t", "add": "tofhil_add_t"}}
+
+
+def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: str) -> dict:
+    if spec.normalization not in pp.NORMALIZATION_MODES:
+        raise ExportError(f"preprocessing.normalization {spec.normalization!r} is not one of "
+                          f"{pp.NORMALIZATION_MODES}")
+    for key in ("max_distance", "min_distance", "background_distance"):
+        if not -2**31 < int(getattr(spec, key)) < 2**31 - 65536:
+            raise ExportError(f"preprocessing.{key} = {getattr(spec, key)} is out of range")
+    return {"source": c_comment_text(source, 200), "mode": spec.normalization, "zones": pp.ZONES,
+            "valid_status": list(pp.VALID_TARGET_STATUS), "no_target_mm": pp.NO_TARGET_MM,
+            "max_distance": int(spec.max_distance), "min_distance": int(spec.min_distance),
+            "background_distance": int(spec.background_distance),
+            "background_distance_f": c_float(float(spec.background_distance)),
+            "no_target_f": c_float(float(pp.NO_TARGET_MM)),
+            "st_distance_offset": c_float(pp.ST_DISTANCE_OFFSET), "st_distance_scale": c_float(pp.ST_DISTANCE_SCALE),
+            "st_signal_offset": c_float(pp.ST_SIGNAL_OFFSET), "st_signal_scale": c_float(pp.ST_SIGNAL_SCALE),
+            "hand_relative_far": c_float(pp.HAND_RELATIVE_FAR),
+            "input_is_int8": model.input.dtype == "INT8"}
+
+
+def supports_preprocessing(model: LoweredModel) -> bool:
+    return tuple(model.input.shape) == PREPROCESS_INPUT_SHAPE
+
+
+def render_library(model: LoweredModel, plan: ArenaPlan, sha256: str, output_dir: Path, source: str,
+                   spec: pp.PreprocessingSpec | None) -> list[Path]:
+    """Write runtime + generated sources into ``output_dir``; return the written paths."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    env = _environment()
+    written = []
+    for name in RUNTIME_FILES:
+        written.append(Path(shutil.copyfile(TEMPLATES_DIR / "runtime" / name, output_dir / name)))
+    contexts = [(MODEL_TEMPLATES, model_context(model, plan, sha256, source))]
+    if spec is not None and supports_preprocessing(model):
+        contexts.append((PREPROCESS_TEMPLATES, {**contexts[0][1], **preprocess_context(spec, model, source)}))
+    for templates, context in contexts:
+        for filename, template in templates.items():
+            path = output_dir / filename
+            path.write_text(env.get_template(template).render(**context))
+            written.append(path)
+    return written

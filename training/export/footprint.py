@@ -1,0 +1,125 @@
+"""Flash and RAM of the generated library on a Cortex-M target, from the linked ELF.
+
+The library is built with ``-Os`` and linked with ``--gc-sections`` from its entry
+points (inference and preprocessing), so the numbers are what a firmware that
+calls them pays: weights and parameters (``tofhil_op*`` constants), code
+(runtime, generated code and the libgcc/newlib helpers it pulls in), the static
+arena, and the deepest call chain's stack from GCC's ``-fcallgraph-info=su``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from training.export.c_build import CORTEX_M4_FLAGS, build_cortex_m4, find_tool, run_tool
+
+BOARDS = {
+    "nucleo_f401re": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
+    "netduinoplus2": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
+}
+FLASH_SECTIONS = (".text", ".rodata", ".data", ".ARM.exidx", ".ARM.extab")
+RAM_SECTIONS = (".data", ".bss")
+# libgcc soft-double helpers and newlib's memcpy carry no stack data; each pushes at most
+# eight registers, so one such leaf call is covered by this allowance
+HELPER_STACK_ALLOWANCE = 32
+_NODE = re.compile(r'node: \{ title: "([^"]+)" label: "[^\\"]*(?:\\n[^\\"]*)*?\\n(\d+) bytes \((\w+)')
+_ANY_NODE = re.compile(r'node: \{ title: "([^"]+)"')
+_EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Footprint:
+    board: str
+    cpu: str
+    flags: tuple[str, ...]
+    sections: dict
+    weights_bytes: int  # tofhil_op* constant arrays and parameter structs
+    code_bytes: int  # every other flash byte: runtime, generated code, libgcc/newlib helpers
+    flash_bytes: int
+    arena_bytes: int
+    static_ram_bytes: int  # .data + .bss (the arena and any runtime statics)
+    stack_bytes: dict  # entry point -> deepest call-chain stack
+    stack_not_counted: tuple[str, ...]  # callees without stack information (libgcc/newlib)
+    stack_allowance_bytes: int  # added for those callees
+    ram_bytes: int  # static RAM + the deepest entry point's stack + allowance
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["flash_kib"] = round(self.flash_bytes / 1024, 2)
+        data["ram_kib"] = round(self.ram_bytes / 1024, 2)
+        return data
+
+
+def section_sizes(elf: Path) -> dict[str, int]:
+    output = run_tool([find_tool("arm-none-eabi-size"), "-A", str(elf)])
+    sizes = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def symbol_sizes(elf: Path) -> list[tuple[str, str, int]]:
+    """(name, nm type, size) of every sized symbol."""
+    output = run_tool([find_tool("arm-none-eabi-nm"), "-S", str(elf)])
+    symbols = []
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            symbols.append((parts[3], parts[2], int(parts[1], 16)))
+    return symbols
+
+
+def parse_callgraph(files) -> tuple[dict[str, int], dict[str, set[str]], set[str]]:
+    """Stack bytes per function, call edges, and callees without stack data, from ``.ci`` files."""
+    stack, edges, seen = {}, {}, set()
+    for path in files:
+        text = Path(path).read_text()
+        for title, size, _kind in _NODE.findall(text):
+            stack[title] = int(size)
+        seen.update(_ANY_NODE.findall(text))
+        for source, target in _EDGE.findall(text):
+            edges.setdefault(source, set()).add(target)
+    return stack, edges, seen - set(stack)
+
+
+def max_stack(entry: str, stack: dict[str, int], edges: dict[str, set[str]]) -> int:
+    def depth(function: str, path: frozenset) -> int:
+        if function in path:
+            raise ValueError(f"recursion through {function}: stack depth is unbounded")
+        callees = edges.get(function, ())
+        deepest = max((depth(callee, path | {function}) for callee in callees), default=0)
+        return stack.get(function, 0) + deepest
+
+    return depth(entry, frozenset())
+
+
+def _reachable(entry: str, edges: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(), [entry]
+    while todo:
+        function = todo.pop()
+        if function not in seen:
+            seen.add(function)
+            todo.extend(edges.get(function, ()))
+    return seen
+
+
+def measure_footprint(library_dir: Path, build_dir: Path, arena_bytes: int, with_preprocessing: bool,
+                      board: str = "nucleo_f401re") -> Footprint:
+    target = BOARDS[board]
+    entries = ("tofhil_model_run",) + (("tofhil_preprocess",) if with_preprocessing else ())
+    build = build_cortex_m4(library_dir, build_dir, entries, target["flags"])
+    sections = section_sizes(build.elf)
+    flash = sum(sections.get(name, 0) for name in FLASH_SECTIONS)
+    weights = sum(size for name, kind, size in symbol_sizes(build.elf)
+                  if name.startswith("tofhil_op") and kind in "rR")
+    static_ram = sum(sections.get(name, 0) for name in RAM_SECTIONS)
+    stack, edges, unknown = parse_callgraph(build.callgraph_files)
+    stacks = {entry: max_stack(entry, stack, edges) for entry in entries}
+    not_counted = sorted(unknown & set().union(*(_reachable(e, edges) for e in entries)))
+    allowance = HELPER_STACK_ALLOWANCE if not_counted else 0
+    return Footprint(board, target["cpu"], tuple(target["flags"]) + ("-Os",), sections, weights, flash - weights,
+                     flash, arena_bytes, static_ram, stacks, tuple(not_counted), allowance,
+                     static_ram + max(stacks.values()) + allowance)

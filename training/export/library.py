@@ -1,0 +1,41 @@
+"""From ``.tflite`` bytes to a generated C library folder (parse -> lower -> plan -> render)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.data.preprocess import PreprocessingSpec
+from training.export.codegen import render_library, supports_preprocessing
+from training.export.lowering import LoweredModel, lower
+from training.export.planner import ArenaPlan, plan_arena
+from training.export.quantize import sha256_hex
+from training.export.tflite_graph import parse_tflite
+
+
+@dataclass(frozen=True)
+class GeneratedLibrary:
+    directory: Path
+    files: tuple[Path, ...]
+    sha256: str
+    model: LoweredModel
+    plan: ArenaPlan
+    has_preprocessing: bool
+
+    @property
+    def input_size(self) -> int:
+        return self.model.input.size
+
+    @property
+    def output_size(self) -> int:
+        return self.model.output.size
+
+
+def generate_library(model_bytes: bytes, output_dir: Path, spec: PreprocessingSpec | None = None,
+                     source: str = "model_int8.tflite") -> GeneratedLibrary:
+    """Generate the C library of an int8 ``.tflite`` model; unsupported content raises ExportError."""
+    model = lower(parse_tflite(model_bytes))
+    plan = plan_arena(model)
+    sha256 = sha256_hex(model_bytes)
+    files = render_library(model, plan, sha256, Path(output_dir), source, spec)
+    with_preprocessing = spec is not None and supports_preprocessing(model)
+    return GeneratedLibrary(Path(output_dir), tuple(files), sha256, model, plan, with_preprocessing)

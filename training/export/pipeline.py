@@ -1,0 +1,115 @@
+"""The export, end to end: quantize (or take a ready int8 ``.tflite``), generate the C
+library, evaluate float vs int8 on the test set, measure the footprint, write the report.
+
+:func:`export_model` takes plain inputs (a model path, the preprocessing spec, class
+names, representative and test data) so that any caller -- the CLI on a run folder,
+or a model trained elsewhere -- can use it.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.data.preprocess import PreprocessingSpec, quantize_input
+from training.errors import ExportError
+from training.export import quantize
+from training.export.footprint import BOARDS, measure_footprint
+from training.export.library import GeneratedLibrary, generate_library
+from training.export.reference import ReferenceRunner
+from training.export.report import Evaluation, build_report, evaluate, write_report
+
+TFLITE_NAME = "model_int8.tflite"
+REPORT_NAME = "model_report.json"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    representative_size: int = 500
+    representative_seed: int = 0
+    board: str = "nucleo_f401re"
+    measure_footprint: bool = True
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    output_dir: Path
+    tflite_path: Path
+    report_path: Path
+    report: dict
+    library: GeneratedLibrary
+
+
+def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | None, class_names: list[str] | None,
+                 representative: np.ndarray | None, test_set: tuple[np.ndarray, np.ndarray] | None = None,
+                 options: ExportOptions = ExportOptions()) -> ExportResult:
+    """Export a Keras model (quantized here on ``representative``) or a ready int8 ``.tflite``."""
+    if options.board not in BOARDS:
+        raise ExportError(f"unknown board {options.board!r}; expected one of {sorted(BOARDS)}")
+    model_path, output_dir = Path(model_path), Path(output_dir)
+    timings, started = {}, time.perf_counter()
+    float_model, model_bytes, quantization = _int8_model(model_path, representative, options)
+    timings["quantize"] = time.perf_counter() - started
+    output_dir.mkdir(parents=True, exist_ok=True)
+    tflite_path = output_dir / TFLITE_NAME
+    tflite_path.write_bytes(model_bytes)
+    step = time.perf_counter()
+    library = generate_library(model_bytes, output_dir, spec, source=model_path.name)
+    (output_dir / (TFLITE_NAME + ".sha256")).write_text(f"{library.sha256}  {TFLITE_NAME}\n")
+    timings["codegen"] = time.perf_counter() - step
+    step = time.perf_counter()
+    evaluation = _evaluate(model_bytes, float_model, test_set) if test_set is not None else None
+    timings["evaluate"] = time.perf_counter() - step
+    step = time.perf_counter()
+    footprint = _footprint(library, output_dir, options)
+    timings["footprint"] = time.perf_counter() - step
+    timings["total"] = time.perf_counter() - started
+    report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
+    report_path = write_report(report, output_dir / "model_report.json")
+    return ExportResult(output_dir, tflite_path, report_path, report, library)
+
+
+def _int8_model(model_path: Path, representative, options: ExportOptions):
+    if model_path.suffix == ".tflite":
+        if not model_path.is_file():
+            raise ExportError(f"{model_path}: model file not found")
+        return None, model_path.read_bytes(), None
+    float_model = quantize.load_keras_model(model_path)
+    if representative is None:
+        raise ExportError(f"{model_path}: a Keras model needs a representative set (a config with a dataset)")
+    sample = quantize.representative_sample(representative, options.representative_size,
+                                            options.representative_seed)
+    model_bytes = quantize.quantize_keras_model(float_model, sample)
+    return float_model, model_bytes, {"representative_samples": int(len(sample)),
+                                      "representative_seed": options.representative_seed,
+                                      "scheme": "full-integer post-training, int8 I/O, batch 1"}
+
+
+def _evaluate(model_bytes: bytes, float_model, test_set) -> Evaluation:
+    x, y = test_set
+    runner = ReferenceRunner(model_bytes)
+    scale, zero_point = runner.input_quantization
+    inputs = quantize_input(x, scale, zero_point) if runner.input_dtype == np.int8 else x.astype(np.float32)
+    int8_scores = runner.run(inputs)
+    float_scores = None
+    if float_model is not None:
+        float_scores = np.asarray(float_model.predict(x, batch_size=256, verbose=0))
+    return evaluate(np.asarray(y), int8_scores, float_scores)
+
+
+def _footprint(library: GeneratedLibrary, output_dir: Path, options: ExportOptions):
+    if not options.measure_footprint:
+        return None
+    if shutil.which("arm-none-eabi-gcc") is None:
+        warnings.warn("arm-none-eabi-gcc not found: model_report.json has no footprint", stacklevel=3)
+        return None
+    build_dir = output_dir / "build_cortex_m4"
+    try:
+        return measure_footprint(library.directory, build_dir, library.plan.size, library.has_preprocessing,
+                                 options.board)
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
