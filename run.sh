@@ -36,7 +36,7 @@ ensure_venv() {
 
 ensure_system_packages
 ensure_venv
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 command="${1:-train}"
 shift || true
 case "$command" in

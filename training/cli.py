@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import warnings
+from pathlib import Path
 
 from training.errors import HandPostureError
 
@@ -37,10 +38,16 @@ def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -
 
 def cmd_train(args) -> int:
     from training.config import load_config
+
+    config = load_config(args.config, args.overrides)
+    _train(config, args)
+    return 0
+
+
+def _train(config, args):
     from training.reporting.tables import metrics_table
     from training.train.trainer import run_training
 
-    config = load_config(args.config, args.overrides)
     result = run_training(config, args.output_dir, args.skip_bad_files, verbose=0 if args.quiet else 2)
     metrics = result.metrics
     print()
@@ -53,13 +60,42 @@ def cmd_train(args) -> int:
     print(f"best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "
           f"{metrics['training_time_s']:.0f} s, {metrics['parameters']} parameters")
     print(f"run folder: {result.folder.path}")
-    return 0
+    return result
 
 
 def cmd_evaluate(args) -> int:
+    from training.config import load_config
     from training.evaluate import run_evaluation
 
-    run_evaluation(args.config, args.model, args.overrides, args.output_dir, args.skip_bad_files)
+    config = load_config(args.config, args.overrides)
+    run_evaluation(config, args.model, args.output_dir, args.skip_bad_files)
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Do what the config's operation_mode says (ST's way of driving its services)."""
+    from training.config import load_config
+    from training.evaluate import run_evaluation
+    from training.export.cli import export_and_print, options_from_config
+    from training.export.run_folder import inputs_from_config, read_run_folder
+
+    config = load_config(args.config, args.overrides)
+    mode = config.operation_mode
+    print(f"operation_mode: {mode}")
+    if mode == "training":
+        _train(config, args)
+    elif mode == "evaluation":
+        run_evaluation(config, config.general.model_path, args.output_dir, args.skip_bad_files)
+    elif mode == "export":
+        model = Path(config.general.model_path)
+        inputs = inputs_from_config(config, model) if model.suffix != ".tflite" else None
+        output_dir = Path(args.output_dir) if args.output_dir else model.parent / f"{model.stem}_export"
+        export_and_print(model, output_dir, inputs, options_from_config(config.export))
+    else:  # chain_tqe: train, then quantize + generate + evaluate the run's best model
+        run = _train(config, args)
+        print()
+        inputs = read_run_folder(run.folder.path)
+        export_and_print(inputs.model_path, run.folder.path / "export", inputs, options_from_config(config.export))
     return 0
 
 
@@ -69,9 +105,10 @@ def cmd_crossval(args) -> int:
 
     config = load_config(args.config, args.overrides)
     summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
-                           verbose=0 if args.quiet else 2)
+                           verbose=0 if args.quiet else 2, inner_validation=args.inner_validation)
     print()
-    print(f"cross-validation by {args.by}")
+    print(f"cross-validation by {args.by} (best epoch picked on a {args.inner_validation}-level hold-out "
+          f"of each fold's training part)")
     print(crossval_table(summary))
     print(f"results: {summary['folder']}/crossval.json")
     return 0
@@ -99,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     train.set_defaults(func=cmd_train)
 
+    run = sub.add_parser("run", help="do what the config's operation_mode says "
+                                     "(training, evaluation, export, chain_tqe)")
+    _config_arguments(run)
+    run.add_argument("--output-dir", help="run or output folder")
+    run.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    run.set_defaults(func=cmd_run)
+
     evaluate = sub.add_parser("evaluate", help="accuracy and confusion matrix of a model on the test set")
     _config_arguments(evaluate)
     evaluate.add_argument("--model", required=True, help="Keras .keras/.h5 model, or a run folder")
@@ -109,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(crossval)
     crossval.add_argument("--by", choices=("user", "session"), default="user")
     crossval.add_argument("--folds", type=int, help="number of folds (default: one per user; 5 by session)")
+    crossval.add_argument("--inner-validation", choices=("frame", "session"), default="frame",
+                          help="how each fold's training part holds out the frames that pick the best epoch "
+                               "(default frame; the held-out fold itself is never used for that)")
     crossval.add_argument("--output-dir", help="folder of the cross-validation (default experiments_outputs/...)")
     crossval.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     crossval.set_defaults(func=cmd_crossval)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.config import load_config
+from training.config.schema import Config
 from training.models.factory import load_model_file
 from training.reporting.tables import confusion_table, metrics_table
 from training.train.data_setup import load_splits
@@ -23,15 +23,14 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-def run_evaluation(config_path: str, model: str, overrides=None, output_dir: str | None = None,
+def run_evaluation(config: Config, model: str, output_dir: str | None = None,
                    skip_bad_files: bool = False, log=print) -> dict:
-    config = load_config(config_path, overrides)
     keras_model = load_model_file(resolve_model_path(model))
     splits = load_splits(config, skip_bad_files)
     folder = create_run_folder(config, output_dir, suffix="_evaluation")
     name = "test" if not splits.test_is_validation else "validation"
     results = evaluate_splits(keras_model, {name: splits.test}, splits.class_names, folder.path)
-    report = {"model": str(resolve_model_path(model)), "config": str(config_path), "split": name,
+    report = {"model": str(resolve_model_path(model)), "config": config.source, "split": name,
               "class_names": splits.class_names, "metrics": results[name]}
     folder.write_json("evaluation.json", report)
     log(metrics_table(results))

@@ -125,3 +125,26 @@ def test_cli_errors_exit_2_without_traceback(tiny_config, tmp_path, args, messag
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_chain_tqe_trains_then_exports(tiny_config, tmp_path):
+    result = run_cli("run", str(tiny_config), "operation_mode=chain_tqe", "training.epochs=1",
+                     "export.footprint=false", "--output-dir", str(tmp_path / "chain"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "operation_mode: chain_tqe" in result.stdout
+    report = json.loads((tmp_path / "chain" / "export" / "model_report.json").read_text())
+    assert report["model"]["ops"][0] == "CONV_2D"
+    assert report["evaluation"]["test_samples"] == json.loads(
+        (tmp_path / "chain" / "metrics.json").read_text())["splits"]["validation"]["frames"]
+    assert (tmp_path / "chain" / "export" / "tofhil_model.c").is_file()
+
+
+def test_run_export_mode_on_a_model_file(trained, tiny_config, tmp_path):
+    model = trained.folder.path / "saved_models" / "best_model.keras"
+    result = run_cli("run", str(tiny_config), "operation_mode=export", f"general.model_path={model}",
+                     "training.model=null", "training.dropout=null", "export.representative_size=50",
+                     "--output-dir", str(tmp_path / "exported"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "exported" / "model_report.json").read_text())
+    assert report["quantization"]["representative_samples"] == 50
+    assert report["footprint"]["flash_kib"] > 0

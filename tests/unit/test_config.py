@@ -137,3 +137,27 @@ def test_resolved_config_round_trips(tmp_path):
     save_resolved_config(config, tmp_path / "resolved.yaml")
     again = load_config(tmp_path / "resolved.yaml")
     assert config_to_dict(again) == config_to_dict(config)
+
+
+def test_export_section_defaults_and_board_names_match_the_exporter(tmp_path):
+    from training.export.footprint import BOARDS
+
+    config = load_config(write(tmp_path, BASE))
+    assert config.export.representative_size == 500 and config.export.board == "nucleo-f401re"
+    from training.config.schema import ExportConfig
+    import dataclasses
+    board_field = {f.name: f for f in dataclasses.fields(ExportConfig)}["board"]
+    assert sorted(board_field.metadata["choices"]) == sorted(BOARDS)
+
+
+@pytest.mark.parametrize("mode", ["evaluation", "export"])
+def test_modes_working_on_a_model_need_model_path(tmp_path, mode):
+    data = dict(BASE, operation_mode=mode)
+    with pytest.raises(ConfigError, match=f"general.model_path: missing; operation_mode {mode}"):
+        load_config(write(tmp_path, data))
+
+
+def test_training_mode_needs_a_training_section(tmp_path):
+    data = {k: v for k, v in BASE.items() if k != "training"}
+    with pytest.raises(ConfigError, match="training: missing; operation_mode training"):
+        load_config(write(tmp_path, data))

@@ -185,6 +185,12 @@ def _check_rules(config: schema.Config, source: str) -> None:
         raise ConfigError(f"{source}: preprocessing.Min_distance ({pre.Min_distance}) must be smaller than "
                           f"preprocessing.Max_distance ({pre.Max_distance})")
     training = config.training
+    if config.operation_mode in ("evaluation", "export") and not config.general.model_path:
+        raise ConfigError(f"{source}: general.model_path: missing; operation_mode {config.operation_mode} "
+                          f"works on an existing model (.keras/.h5, or an int8 .tflite for export)")
+    if config.operation_mode in ("training", "chain_tqe") and training is None:
+        raise ConfigError(f"{source}: training: missing; operation_mode {config.operation_mode} needs a training "
+                          f"section (batch_size, epochs, optimizer, model)")
     if training is None:
         return
     if training.model is not None and config.general.model_path:

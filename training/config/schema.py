@@ -49,6 +49,7 @@ class PreprocessingConfig:
     Min_distance: int = spec(100, range=(0, 3999), doc="mm; frames whose hand is nearer are dropped")
     Background_distance: int = spec(120, range=(1, 4000), doc="mm behind the hand kept; farther zones removed")
     normalization: str = spec("st", choices=("st", "hand_relative"), doc="input normalisation mode")
+    center_hand: bool = spec(False, doc="translate each frame so the hand's centroid is in the middle")
 
 
 @dataclass
@@ -87,7 +88,16 @@ class HydraConfig:
     run: Optional[HydraRunConfig] = spec(None)
 
 
-OPERATION_MODES = ("training", "evaluation")
+@dataclass
+class ExportConfig:
+    representative_size: int = spec(500, range=(1, 1_000_000), doc="training frames that calibrate int8 ranges")
+    representative_seed: int = spec(0, range=(0, 2**31 - 1), doc="seed of the representative draw")
+    board: str = spec("nucleo-f401re", choices=("nucleo-f401re", "netduinoplus2"), doc="footprint target")
+    footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
+
+
+# ST-style names: t = train, q = quantize (our export: int8 + C library + report), e = evaluate
+OPERATION_MODES = ("training", "evaluation", "export", "chain_tqe")
 
 
 @dataclass
@@ -99,6 +109,7 @@ class Config:
     preprocessing: PreprocessingConfig = spec(factory=PreprocessingConfig)
     data_augmentation: Optional[dict] = spec(None, doc="see training/data/augment.py")
     mlflow: MlflowConfig = spec(factory=MlflowConfig)
+    export: ExportConfig = spec(factory=ExportConfig)
     hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
     # Where the config came from, for messages and relative paths; not a YAML key.
     source: str = field(default="<config>", metadata={"internal": True})

@@ -47,6 +47,7 @@ class PreprocessingSpec:
     min_distance: int = 100
     background_distance: int = 120
     normalization: str = "st"
+    center_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,32 @@ def preprocess(frames: RawFrames, spec: PreprocessingSpec) -> tuple[np.ndarray, 
     distance = frames.distance_mm[kept].astype(np.int32)
     signal = frames.signal_per_spad[kept].astype(np.int32)
     valid &= distance <= closest[:, None] + spec.background_distance
+    if spec.center_hand:
+        distance, signal, valid = center_on_hand(distance, signal, valid)
     if spec.normalization == "st":
         channels = _normalize_st(distance, signal, valid)
     else:
         channels = _normalize_hand_relative(distance, signal, valid, closest, spec)
     tensors = np.stack(channels, axis=-1).reshape(-1, 8, 8, 2)
     return tensors.astype(np.float32, copy=False), kept
+
+
+def center_on_hand(distance, signal, valid):
+    """Translate each frame by whole zones so that the hand's centroid lands in the middle.
+
+    ``shift = floor(4 - mean index of the valid zones)`` per axis, in integers as the C does
+    (``floor((4 n - sum) / n)``); zones that enter from the edge report no target.
+    """
+    rows, cols = np.divmod(np.arange(ZONES), 8)
+    count = valid.sum(axis=1)
+    dy = np.floor_divide(4 * count - (valid * rows).sum(axis=1), count)
+    dx = np.floor_divide(4 * count - (valid * cols).sum(axis=1), count)
+    src_r = rows[None, :] - dy[:, None]
+    src_c = cols[None, :] - dx[:, None]
+    inside = (src_r >= 0) & (src_r < 8) & (src_c >= 0) & (src_c < 8)
+    source = np.where(inside, src_r * 8 + src_c, 0)
+    take = lambda a: np.take_along_axis(a, source, axis=1)
+    return take(distance), take(signal), take(valid) & inside
 
 
 def _normalize_st(distance, signal, valid):

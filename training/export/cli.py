@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from training.config.schema import ExportConfig
 from training.errors import ExportError
+from training.export import run_folder
 from training.export.footprint import BOARDS
 
 
@@ -18,37 +20,61 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
                         help="a run folder, a Keras model (.keras/.h5, needs --config) or an int8 .tflite")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="output folder (default: RUN_DIR/export, or next to the model file)")
-    parser.add_argument("--board", default="nucleo_f401re", choices=sorted(BOARDS),
-                        help="target for the footprint build (default: nucleo_f401re)")
+    parser.add_argument("--board", default=None, choices=sorted(BOARDS),
+                        help="target for the footprint build (default: export.board of the config, nucleo-f401re)")
     parser.add_argument("--config", type=Path, default=None,
                         help="config.yaml with dataset and preprocessing, for a model made elsewhere")
     parser.add_argument("--dataset", type=Path, default=None, help="override dataset.training_path")
-    parser.add_argument("--representative-size", type=int, default=500,
-                        help="training frames used to calibrate the quantization (default: 500)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the representative draw (default: 0)")
+    parser.add_argument("--representative-size", type=int, default=None,
+                        help="training frames that calibrate the quantization (default: export.representative_size "
+                             "of the config, 500)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the representative draw (default: export.representative_seed, 0)")
     parser.add_argument("--no-footprint", action="store_true", help="skip the Cortex-M4 footprint build")
     parser.set_defaults(func=run_export_command)
     return parser
 
 
 def run_export_command(args: argparse.Namespace) -> int:
-    from training.export.pipeline import ExportOptions, export_model
+    from training.export.pipeline import ExportOptions
 
-    if args.representative_size < 1:
-        raise ExportError("--representative-size must be at least 1")
     model_path, output_dir, inputs = _resolve(args)
-    options = ExportOptions(args.representative_size, args.seed, args.board, not args.no_footprint)
+    settings = inputs.settings if inputs else ExportConfig()
+    options = ExportOptions(
+        representative_size=_given(args.representative_size, settings.representative_size),
+        representative_seed=_given(args.seed, settings.representative_seed),
+        board=_given(args.board, settings.board),
+        measure_footprint=settings.footprint and not args.no_footprint)
+    if options.representative_size < 1:
+        raise ExportError("--representative-size must be at least 1")
+    export_and_print(model_path, output_dir, inputs, options)
+    return 0
+
+
+def export_and_print(model_path: Path, output_dir: Path, inputs, options):
+    """Export with what a run folder or config gave (``inputs``, None for a ready .tflite) and print a summary."""
+    from training.export.pipeline import export_model
+
     result = export_model(model_path, output_dir, inputs.spec if inputs else None,
                           inputs.class_names if inputs else None,
                           inputs.representative if inputs else None,
                           inputs.test_set if inputs else None, options)
     _print_summary(result, inputs.test_name if inputs else None)
-    return 0
+    return result
+
+
+def options_from_config(settings: ExportConfig):
+    from training.export.pipeline import ExportOptions
+
+    return ExportOptions(settings.representative_size, settings.representative_seed, settings.board,
+                         settings.footprint)
+
+
+def _given(value, default):
+    return default if value is None else value
 
 
 def _resolve(args):
-    from training.export import run_folder
-
     source = args.source
     if source.is_dir():
         inputs = run_folder.read_run_folder(source, args.dataset)
@@ -61,8 +87,7 @@ def _resolve(args):
             raise ExportError(f"{source}: a Keras model needs --config (dataset and preprocessing) to quantize")
         return source, output_dir, None
     config = run_folder.load_export_config(args.config, args.dataset)
-    inputs = run_folder.inputs_from_config(config, source)
-    return source, output_dir, inputs
+    return source, output_dir, run_folder.inputs_from_config(config, source)
 
 
 def _print_summary(result, test_name: str | None) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from training.export.c_build import CORTEX_M4_FLAGS, build_cortex_m4, find_tool, run_tool
 
 BOARDS = {
-    "nucleo_f401re": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
+    "nucleo-f401re": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
     "netduinoplus2": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
 }
 FLASH_SECTIONS = (".text", ".rodata", ".data", ".ARM.exidx", ".ARM.extab")
@@ -107,7 +107,7 @@ def _reachable(entry: str, edges: dict[str, set[str]]) -> set[str]:
 
 
 def measure_footprint(library_dir: Path, build_dir: Path, arena_bytes: int, with_preprocessing: bool,
-                      board: str = "nucleo_f401re") -> Footprint:
+                      board: str = "nucleo-f401re") -> Footprint:
     target = BOARDS[board]
     entries = ("tofhil_model_run",) + (("tofhil_preprocess",) if with_preprocessing else ())
     build = build_cortex_m4(library_dir, build_dir, entries, target["flags"])

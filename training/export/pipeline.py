@@ -31,7 +31,7 @@ REPORT_NAME = "model_report.json"
 class ExportOptions:
     representative_size: int = 500
     representative_seed: int = 0
-    board: str = "nucleo_f401re"
+    board: str = "nucleo-f401re"
     measure_footprint: bool = True
 
 

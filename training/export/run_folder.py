@@ -8,13 +8,13 @@ the run reported (its validation split when the config has no test set).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from training.config import load_config
-from training.config.schema import Config
+from training.config.schema import Config, ExportConfig
 from training.data.preprocess import PreprocessingSpec
 from training.errors import ExportError
 from training.train.data_setup import load_splits, preprocessing_spec
@@ -28,6 +28,7 @@ class ExportInputs:
     representative: np.ndarray | None  # preprocessed training-split inputs
     test_set: tuple[np.ndarray, np.ndarray] | None
     test_name: str = "test"
+    settings: ExportConfig = field(default_factory=ExportConfig)  # the config's export section
 
 
 def find_model(run_dir: Path) -> Path:
@@ -54,4 +55,4 @@ def inputs_from_config(config: Config, model_path: Path) -> ExportInputs:
     splits = load_splits(config)
     return ExportInputs(Path(model_path), preprocessing_spec(config), splits.class_names, splits.train.x,
                         (splits.test.x, splits.test.y),
-                        "validation" if splits.test_is_validation else "test")
+                        "validation" if splits.test_is_validation else "test", config.export)

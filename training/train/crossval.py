@@ -1,8 +1,14 @@
 """Cross-validation by user or by session: the accuracy a recipe gets on people (or recordings) it never saw.
 
 Each fold trains the config's recipe from scratch on the other folds; inside
-that training part a session split (``dataset.validation_split``) picks the best
-epoch, so the held-out fold is touched only once, for the final score. A class
+that training part a hold-out of ``dataset.validation_split`` picks the best
+epoch, so the held-out fold is touched only once, for the final score.
+
+That inner hold-out is frame-level by default: it only chooses an epoch, and
+with three users a session-level one would take away half of the little data a
+fold has (Users 2 and 3 recorded one session per class: holding out User1
+leaves two sessions per class, and a session split would keep one of them for
+validation). ``inner_validation="session"`` gives the stricter variant. A class
 recorded by a single group (None, recorded by User1 only) cannot be tested on an
 unseen group: it stays in training in every fold, and the table says so.
 """
@@ -63,7 +69,7 @@ def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: i
 
 def run_crossval(config: Config, by: str = "user", folds: int | None = None, output_dir: str | None = None,
                  skip_bad_files: bool = False, verbose: int = 0, track: bool = True,
-                 log=print) -> dict:
+                 log=print, inner_validation: str = "frame") -> dict:
     preflight(config)
     spec = preprocessing_spec(config)
     table = load_frame_table(config.dataset.training_path, config.dataset.class_names, skip_bad_files)
@@ -77,11 +83,12 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
     results, pooled_true, pooled_pred = [], [], []
     with tracker if tracker else contextlib.nullcontext():
         if tracker:
-            tracker.log_params({**config_to_dict(config), "crossval.by": by, "crossval.folds": folds or "auto"})
+            tracker.log_params({**config_to_dict(config), "crossval.by": by, "crossval.folds": folds or "auto",
+                                "crossval.inner_validation": inner_validation})
         for fold, train_index, test_index, kept in leave_one_group_out(prepared.y, assignment):
             log(f"fold {fold}: training on {len(train_index)} frames, testing on {len(test_index)}")
             result, y_true, y_pred = _run_fold(config, prepared, class_names, fold, train_index, test_index, kept,
-                                               assignment, root.path, verbose, tracker)
+                                               assignment, root.path, verbose, inner_validation)
             results.append(result)
             pooled_true.append(y_true)
             pooled_pred.append(y_pred)
@@ -89,6 +96,7 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
             if tracker:
                 tracker.log_metrics({f"fold_{fold}_accuracy": result.accuracy})
         summary = _summary(results, np.concatenate(pooled_true), np.concatenate(pooled_pred), class_names, by)
+        summary["inner_validation"] = inner_validation
         root.write_json("crossval.json", summary)
         plot_confusion_matrix(np.asarray(summary["pooled"]["confusion_matrix"]), class_names,
                               root.path / "confusion_matrix_crossval.png",
@@ -102,10 +110,10 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
 
 
 def _run_fold(config, prepared, class_names, fold, train_index, test_index, kept, assignment, root: Path,
-              verbose, tracker):
+              verbose, inner_split):
     seed_everything(config)
     train_part = _take(prepared, train_index)
-    inner = split_indices(train_part.y, train_part.sessions, train_part.users, "session",
+    inner = split_indices(train_part.y, train_part.sessions, train_part.users, inner_split,
                           config.dataset.validation_split, config.general.global_seed)
     test = _take(prepared, test_index)
     splits = Splits(class_names, _take(train_part, inner.train_index), _take(train_part, inner.val_index), test,

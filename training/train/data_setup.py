@@ -37,7 +37,7 @@ class Splits:
 
 def preprocessing_spec(config: Config) -> PreprocessingSpec:
     p = config.preprocessing
-    return PreprocessingSpec(p.Max_distance, p.Min_distance, p.Background_distance, p.normalization)
+    return PreprocessingSpec(p.Max_distance, p.Min_distance, p.Background_distance, p.normalization, p.center_hand)
 
 
 def load_table(config: Config, path: str, skip_bad_files: bool = False) -> FrameTable:
