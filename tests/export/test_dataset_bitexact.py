@@ -69,8 +69,11 @@ def test_shipped_model_inputs_and_outputs_are_identical_on_every_frame(exported,
     np.testing.assert_array_equal(host.run(device_inputs), reference)
 
 
-def test_st_normalization_inputs_are_identical_on_every_frame(frame_table, tmp_path, host_cc):
-    spec = PreprocessingSpec(normalization="st")
+@pytest.mark.parametrize("normalization,center_hand", [("st", False), ("st", True), ("hand_relative", False),
+                                                       ("hand_relative", True)])
+def test_every_preprocessing_mode_gives_identical_inputs_on_every_frame(frame_table, tmp_path, host_cc,
+                                                                        normalization, center_hand):
+    spec = PreprocessingSpec(normalization=normalization, center_hand=center_hand)
     tensors, _ = preprocess(frame_table.frames, spec)
     model = build_cnn2d_st_handposture(8)
     model_bytes = quantize_keras_model(model, representative_sample(tensors, 200, 0))

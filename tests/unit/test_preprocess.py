@@ -66,3 +66,21 @@ def test_quantize_rounds_half_away_from_zero_and_saturates():
     q = quantize_input(values, scale=1.0, zero_point=0)
     assert q.tolist() == [1, 2, -1, -2, 0, 127, -128]
     assert quantize_input(np.array([0.25], np.float32), 0.5, -10).tolist() == [-9]
+
+
+def test_center_hand_moves_the_centroid_to_the_middle():
+    # a 2x2 hand in the top-left corner: rows/cols 0-1, mean index 0.5 -> shift floor(4 - 0.5) = 3
+    raw = frame({0: (200, 100, 5), 1: (200, 100, 5), 8: (200, 100, 5), 9: (210, 50, 5)})
+    x, _ = preprocess(raw, PreprocessingSpec(400, 100, 120, "hand_relative", center_hand=True))
+    hand = x[0, :, :, 0] < 2.0
+    assert np.argwhere(hand).tolist() == [[3, 3], [3, 4], [4, 3], [4, 4]]
+    assert x[0, 4, 4, 0] == np.float32(10) / np.float32(120) and x[0, 4, 4, 1] == np.float32(0.5)
+
+
+def test_center_hand_drops_zones_pushed_out_of_the_frame():
+    # hand mostly at the bottom right plus one zone at (0, 0): it is shifted out of view
+    zones = {j: (200, 100, 5) for j in (54, 55, 62, 63, 46, 47)}
+    zones[0] = (250, 400, 5)
+    x, _ = preprocess(frame(zones), PreprocessingSpec(400, 100, 120, "hand_relative", center_hand=True))
+    assert (x[0, :, :, 0] < 2.0).sum() == 6
+    assert x[0, :, :, 1].max() == 1.0  # the peak is taken after the shift: the 400-signal zone is gone

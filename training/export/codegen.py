@@ -135,6 +135,7 @@ def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: 
             "st_distance_offset": c_float(pp.ST_DISTANCE_OFFSET), "st_distance_scale": c_float(pp.ST_DISTANCE_SCALE),
             "st_signal_offset": c_float(pp.ST_SIGNAL_OFFSET), "st_signal_scale": c_float(pp.ST_SIGNAL_SCALE),
             "hand_relative_far": c_float(pp.HAND_RELATIVE_FAR),
+            "center_hand": bool(spec.center_hand),
             "input_is_int8": model.input.dtype == "INT8"}
 
 
