@@ -1,1 +1,7 @@
-"""Training side of the ToF hand-posture HIL harness: configs, data, models, training, evaluation."""
+"""Training side of the ToF hand-posture HIL harness: configs, data, models, training, evaluation, export."""
+import os as _os
+
+# oneDNN's fused CPU kernels change float results with thread timing and CPU features: with them a
+# "deterministic" run is only repeatable by luck. Off before TensorFlow is first imported, for the
+# CLI, the tests and library users alike (an explicit setting in the environment wins).
+_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

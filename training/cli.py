@@ -19,7 +19,6 @@ from training.errors import HandPostureError
 def _quiet_tensorflow() -> None:
     # TensorFlow's C++ and absl chatter (oneDNN notes, HDF5 "legacy format" advice) hides our output
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         import absl.logging
         absl.logging.set_verbosity(absl.logging.ERROR)
