@@ -64,10 +64,15 @@ def main() -> int:
             ["activation arena", f"{footprint.get('arena_bytes')} B  (ST: 1.07 KiB)"],
             ["stack (deepest entry point)", f"{max(footprint.get('stack_bytes', {0: 0}).values())} B"],
             ["total RAM", f"{footprint.get('ram_kib')} KiB  (ST: 3.15 KiB, target <= 1.5)"],
-            ["test float / int8 accuracy", f"{evaluation.get('float_accuracy')} / {evaluation.get('int8_accuracy')}"],
-            ["float-vs-int8 top-1 agreement", f"{evaluation.get('float_int8_top1_agreement')}"]]
+            ["test float / int8 accuracy", f"{_pct(evaluation.get('float_accuracy'))} / "
+                                           f"{_pct(evaluation.get('int8_accuracy'))}"],
+            ["float-vs-int8 top-1 agreement", _pct(evaluation.get("float_int8_top1_agreement"))]]
     print(tabulate(rows, headers=["CNN2D_ST_HandPosture int8 export", "value"]))
     return 0
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
 
 
 if __name__ == "__main__":
