@@ -29,8 +29,13 @@ ensure_venv() {
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  echo "installing Python dependencies into $VENV (first run: a few minutes; log: $VENV/install.log)"
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e ".[dev]"; } \
+      > "$VENV/install.log" 2>&1; then
+    tail -n 30 "$VENV/install.log" >&2
+    echo "pip install failed; full log: $VENV/install.log" >&2
+    exit 1
+  fi
   rm -f "$VENV"/.installed-* && touch "$stamp"
 }
 

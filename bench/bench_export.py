@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -30,6 +29,9 @@ def train_shipped_run(run_dir: Path) -> Path:
 
 
 def main() -> int:
+    from training import quiet_tensorflow
+
+    quiet_tensorflow()
     from tabulate import tabulate
 
     from training.export.pipeline import export_model

@@ -18,10 +18,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def main() -> int:
+    from training import quiet_tensorflow
+
+    quiet_tensorflow()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", nargs="?", default=str(REPO / "configs" / "handposture.yaml"))
     parser.add_argument("--crossval", action="store_true", help="also run leave-one-user-out cross-validation")
@@ -48,13 +50,13 @@ def main() -> int:
             summary = run_crossval(config, "user", None, f"{scratch}/cv", track=False, log=lambda *_: None)
             wall = time.perf_counter() - started
             for fold in summary["folds"]:
-                rows.append([f"LOUO {fold['name']}", "", "", fold["best_epoch"], f"{fold['accuracy']:.2%}",
+                rows.append([f"LOUO {fold['name']}", "", "", fold["scored_epoch"], f"{fold['accuracy']:.2%}",
                              f"held-out user, {fold['test_frames']} frames"])
             rows.append(["LOUO mean", f"{wall:.0f} s", "", "", f"{summary['mean_accuracy']:.2%}",
-                         "mean of the folds"])
+                         f"mean of the folds (epoch choice: {summary['inner_validation']})"])
     print(f"config: {args.config}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(tabulate(rows, headers=["what", "wall time", "epochs", "best epoch", "accuracy", "on"],
+    print(tabulate(rows, headers=["what", "wall time", "epochs", "scored epoch", "accuracy", "on"],
                    tablefmt="github"))
     return 0
 

@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from pathlib import Path
 
+from training import quiet_tensorflow
 from training.errors import HandPostureError
-
-
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ and absl chatter (oneDNN notes, HDF5 "legacy format" advice) hides our output
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        import absl.logging
-        absl.logging.set_verbosity(absl.logging.ERROR)
-    except ImportError:
-        pass
 
 
 def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -> None:
@@ -106,8 +96,11 @@ def cmd_crossval(args) -> int:
     summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
                            verbose=0 if args.quiet else 2, inner_validation=args.inner_validation)
     print()
-    print(f"cross-validation by {args.by} (best epoch picked on a {args.inner_validation}-level hold-out "
-          f"of each fold's training part)")
+    if summary["inner_validation"] == "none":
+        print(f"cross-validation by {args.by} (each fold trains on all its training part; last epoch scored)")
+    else:
+        print(f"cross-validation by {args.by} (best epoch picked on a {summary['inner_validation']}-level "
+              f"hold-out of each fold's training part)")
     print(crossval_table(summary))
     print(f"results: {summary['folder']}/crossval.json")
     return 0
@@ -152,9 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(crossval)
     crossval.add_argument("--by", choices=("user", "session"), default="user")
     crossval.add_argument("--folds", type=int, help="number of folds (default: one per user; 5 by session)")
-    crossval.add_argument("--inner-validation", choices=("frame", "session"), default="frame",
-                          help="how each fold's training part holds out the frames that pick the best epoch "
-                               "(default frame; the held-out fold itself is never used for that)")
+    crossval.add_argument("--inner-validation", choices=("auto", "none", "frame", "session"), default="auto",
+                          help="which epoch of each fold is scored: none = the last one, trained on the whole "
+                               "training part; frame/session = the best on a hold-out of the training part; "
+                               "auto (default) = frame if a callback watches a val_ metric, else none. "
+                               "The held-out fold itself never picks anything")
     crossval.add_argument("--output-dir", help="folder of the cross-validation (default experiments_outputs/...)")
     crossval.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     crossval.set_defaults(func=cmd_crossval)
@@ -177,7 +172,7 @@ def _add_other_parsers(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _quiet_tensorflow()
+    quiet_tensorflow()
     args = build_parser().parse_args(argv)
     try:
         with warnings.catch_warnings():

@@ -148,3 +148,17 @@ def test_run_export_mode_on_a_model_file(trained, tiny_config, tmp_path):
     report = json.loads((tmp_path / "exported" / "model_report.json").read_text())
     assert report["quantization"]["representative_samples"] == 50
     assert report["footprint"]["flash_kib"] > 0
+
+
+@pytest.mark.parametrize("by,extra,expected_folds", [("user", [], ["User1", "User2"]),
+                                                     ("session", ["--folds", "2"], ["fold1", "fold2"])])
+def test_cli_crossval(tiny_config, tmp_path, by, extra, expected_folds):
+    result = run_cli("crossval", str(tiny_config), "training.epochs=2", "--by", by, *extra, "--quiet",
+                     "--output-dir", str(tmp_path / "cv"))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "cv" / "crossval.json").read_text())
+    assert [f["name"] for f in summary["folds"]] == expected_folds
+    assert summary["inner_validation"] == "none"  # tiny_config has no callback watching val_ metrics
+    assert sum(f["test_frames"] for f in summary["folds"]) == sum(summary["pooled"]["per_class"][c]["support"]
+                                                                  for c in summary["pooled"]["per_class"])
+    assert "mean ± std" in result.stdout and (tmp_path / "cv" / "confusion_matrix_crossval.png").is_file()

@@ -76,3 +76,13 @@ def test_leave_one_user_out_keeps_single_user_classes_in_training():
             assert kept == [0] and 0 not in labels[test] and 0 in labels[train]
         else:
             assert kept == []
+
+
+def test_crossval_scores_the_last_epoch_unless_a_callback_watches_validation():
+    from training.train.crossval import callbacks_need_validation
+
+    assert not callbacks_need_validation(None)
+    assert not callbacks_need_validation({"LRCosineDecay": {"initial_lr": 0.01}})
+    assert callbacks_need_validation({"EarlyStopping": {"patience": 3}})  # monitors val_loss by default
+    assert callbacks_need_validation({"ReduceLROnPlateau": {"monitor": "val_accuracy"}})
+    assert not callbacks_need_validation({"ReduceLROnPlateau": {"monitor": "loss"}})

@@ -31,17 +31,10 @@ def representative_sample(x: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 
 def load_keras_model(path: Path):
-    import keras
+    """The Keras model to quantize; the same checks and messages as for training (ModelError)."""
+    from training.models.factory import load_model_file
 
-    path = Path(path)
-    if path.suffix not in (".keras", ".h5"):
-        raise ExportError(f"{path}: expected a Keras model (.keras or .h5) or an int8 .tflite")
-    if not path.is_file():
-        raise ExportError(f"{path}: model file not found")
-    try:
-        return keras.models.load_model(path, compile=False)
-    except Exception as exc:  # Keras raises many types for a bad file
-        raise ExportError(f"{path}: cannot load the Keras model ({exc})") from exc
+    return load_model_file(path)
 
 
 def with_batch_one(model):

@@ -1,14 +1,20 @@
 """Cross-validation by user or by session: the accuracy a recipe gets on people (or recordings) it never saw.
 
-Each fold trains the config's recipe from scratch on the other folds; inside
-that training part a hold-out of ``dataset.validation_split`` picks the best
-epoch, so the held-out fold is touched only once, for the final score.
+Each fold trains the config's recipe from scratch on the other folds and is
+scored once on the held-out fold, which nothing else ever sees. Which epoch is
+scored (``inner_validation``):
 
-That inner hold-out is frame-level by default: it only chooses an epoch, and
-with three users a session-level one would take away half of the little data a
-fold has (Users 2 and 3 recorded one session per class: holding out User1
-leaves two sessions per class, and a session split would keep one of them for
-validation). ``inner_validation="session"`` gives the stricter variant. A class
+- ``none``: the whole training part trains and the last epoch is scored: no
+  selection at all, right for a fixed schedule (the shipped recipe);
+- ``frame`` / ``session``: a hold-out of ``dataset.validation_split`` of the
+  training part (frame- or session-level) picks the best epoch, needed by
+  recipes whose callbacks watch validation metrics (EarlyStopping, ...);
+- ``auto`` (default): ``frame`` when a callback watches a ``val_`` metric,
+  else ``none``.
+
+With three users a session-level hold-out costs a lot: Users 2 and 3 recorded one
+session per class, so in the User1 fold it keeps one of the two sessions of each
+class away from training. A class
 recorded by a single group (None, recorded by User1 only) cannot be tested on an
 unseen group: it stays in training in every fold, and the table says so.
 """
@@ -25,7 +31,7 @@ from tabulate import tabulate
 from training.config.loader import config_to_dict, save_resolved_config
 from training.config.schema import Config
 from training.data.dataset import PreparedSplit, load_frame_table, prepare
-from training.data.splits import leave_one_group_out, split_indices
+from training.data.splits import SplitResult, leave_one_group_out, split_indices
 from training.errors import ConfigError
 from training.models.factory import model_for_config
 from training.reporting.metrics import classification_metrics
@@ -45,7 +51,16 @@ class FoldResult:
     test_frames: int
     accuracy: float
     kept_in_training: list[str]
-    best_epoch: int
+    scored_epoch: int
+
+
+def callbacks_need_validation(callbacks: dict | None) -> bool:
+    """True when a configured callback watches a validation metric (EarlyStopping, ReduceLROnPlateau...)."""
+    for name, args in (callbacks or {}).items():
+        monitor = (args or {}).get("monitor", "val_loss" if name in ("EarlyStopping", "ReduceLROnPlateau") else "")
+        if str(monitor).startswith("val_"):
+            return True
+    return False
 
 
 def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: int) -> np.ndarray:
@@ -69,8 +84,10 @@ def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: i
 
 def run_crossval(config: Config, by: str = "user", folds: int | None = None, output_dir: str | None = None,
                  skip_bad_files: bool = False, verbose: int = 0, track: bool = True,
-                 log=print, inner_validation: str = "frame") -> dict:
+                 log=print, inner_validation: str = "auto") -> dict:
     preflight(config)
+    if inner_validation == "auto":
+        inner_validation = "frame" if callbacks_need_validation(config.training.callbacks) else "none"
     spec = preprocessing_spec(config)
     table = load_frame_table(config.dataset.training_path, config.dataset.class_names, skip_bad_files)
     prepared = prepare(table, spec)
@@ -92,7 +109,7 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
             results.append(result)
             pooled_true.append(y_true)
             pooled_pred.append(y_pred)
-            log(f"fold {fold}: accuracy {result.accuracy:.2%} (best epoch {result.best_epoch})")
+            log(f"fold {fold}: accuracy {result.accuracy:.2%} (epoch {result.scored_epoch} scored)")
             if tracker:
                 tracker.log_metrics({f"fold_{fold}_accuracy": result.accuracy})
         summary = _summary(results, np.concatenate(pooled_true), np.concatenate(pooled_pred), class_names, by)
@@ -113,8 +130,11 @@ def _run_fold(config, prepared, class_names, fold, train_index, test_index, kept
               verbose, inner_split):
     seed_everything(config)
     train_part = _take(prepared, train_index)
-    inner = split_indices(train_part.y, train_part.sessions, train_part.users, inner_split,
-                          config.dataset.validation_split, config.general.global_seed)
+    if inner_split == "none":  # the whole training part trains; the last epoch is scored
+        inner = SplitResult(np.arange(len(train_part.y)), np.zeros(0, int), {"mode": "none"})
+    else:
+        inner = split_indices(train_part.y, train_part.sessions, train_part.users, inner_split,
+                              config.dataset.validation_split, config.general.global_seed)
     test = _take(prepared, test_index)
     splits = Splits(class_names, _take(train_part, inner.train_index), _take(train_part, inner.val_index), test,
                     False, inner.manifest, {})
@@ -124,12 +144,14 @@ def _run_fold(config, prepared, class_names, fold, train_index, test_index, kept
                                               "inner_validation": inner.manifest})
     model = model_for_config(config, len(class_names))
     compile_model(model, config, len(class_names))
-    history = fit(model, splits, config, folder, None, verbose)
+    history = fit(model, splits, config, folder, None, verbose, select_best=inner_split != "none")
     best = keras.models.load_model(folder.best_model, compile=False)
     y_pred = predict_classes(best, test.x)
     accuracy = float(np.mean(y_pred == test.y)) if len(test.y) else float("nan")
     result = FoldResult(fold, sorted(set(assignment[test_index].tolist())), len(train_index), len(test_index),
-                        accuracy, [class_names[k] for k in kept], int(np.argmax(history["val_accuracy"])) + 1)
+                        accuracy, [class_names[k] for k in kept],
+                        int(np.argmax(history["val_accuracy"])) + 1 if "val_accuracy" in history
+                        else len(history["loss"]))
     return result, test.y, y_pred
 
 

@@ -74,22 +74,26 @@ def training_source(splits: Splits, config: Config, seed: int) -> AugmentedSeque
 
 
 def fit(model: keras.Model, splits: Splits, config: Config, folder: RunFolder, tracker: MlflowTracker | None,
-        verbose: int = 2) -> dict:
-    if len(splits.validation.y) == 0:
+        verbose: int = 2, select_best: bool = True) -> dict:
+    """Train; keep the best epoch by val_accuracy, or (``select_best=False``, no validation) the last one."""
+    if select_best and len(splits.validation.y) == 0:
         raise DatasetError("the validation split is empty: lower dataset.validation_split's granularity "
                            "(more sessions) or give dataset.validation_path")
+    checkpoint = [keras.callbacks.ModelCheckpoint(folder.best_model, monitor="val_accuracy", mode="max",
+                                                  save_best_only=True)] if select_best else []
     callbacks = [
-        keras.callbacks.ModelCheckpoint(folder.best_model, monitor="val_accuracy", mode="max",
-                                        save_best_only=True),
+        *checkpoint,
         keras.callbacks.TensorBoard(log_dir=str(folder.logs), write_graph=False),
         keras.callbacks.CSVLogger(str(folder.path / "training_log.csv")),
         *build_config_callbacks(config.training.callbacks),
     ]
     if tracker is not None:
         callbacks.append(tracker.epoch_callback())
-    history = model.fit(training_source(splits, config, config.general.global_seed),
-                        validation_data=(splits.validation.x, splits.validation.y),
+    validation = (splits.validation.x, splits.validation.y) if len(splits.validation.y) else None
+    history = model.fit(training_source(splits, config, config.general.global_seed), validation_data=validation,
                         epochs=config.training.epochs, callbacks=callbacks, verbose=verbose)
+    if not select_best:
+        model.save(folder.best_model)
     return {k: [float(v) for v in values] for k, values in history.history.items()}
 
 
