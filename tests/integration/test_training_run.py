@@ -162,3 +162,15 @@ def test_cli_crossval(tiny_config, tmp_path, by, extra, expected_folds):
     assert sum(f["test_frames"] for f in summary["folds"]) == sum(summary["pooled"]["per_class"][c]["support"]
                                                                   for c in summary["pooled"]["per_class"])
     assert "mean ± std" in result.stdout and (tmp_path / "cv" / "confusion_matrix_crossval.png").is_file()
+
+
+def test_mlflow_uri_from_the_config_is_used(tiny_config, tmp_path):
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    config = load_config(tiny_config, ["training.epochs=1", f"mlflow.uri={uri}"])
+    run_training(config, output_dir=str(tmp_path / "runs" / "r"), verbose=0)
+    assert not (tmp_path / "runs" / "mlflow.db").exists()
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("tiny").experiment_id])
+    assert [r.info.run_name for r in runs] == ["r"]
