@@ -36,7 +36,7 @@ from training.errors import ConfigError
 from training.models.factory import model_for_config
 from training.reporting.metrics import classification_metrics
 from training.reporting.plots import plot_confusion_matrix
-from training.train.data_setup import Splits, _take, preprocessing_spec
+from training.train.data_setup import Splits, take_frames, preprocessing_spec
 from training.train.evaluation import predict_classes
 from training.train.run_folder import create_run_folder
 from training.train.tracking import MlflowTracker
@@ -129,14 +129,14 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
 def _run_fold(config, prepared, class_names, fold, train_index, test_index, kept, assignment, root: Path,
               verbose, inner_split):
     seed_everything(config)
-    train_part = _take(prepared, train_index)
+    train_part = take_frames(prepared, train_index)
     if inner_split == "none":  # the whole training part trains; the last epoch is scored
         inner = SplitResult(np.arange(len(train_part.y)), np.zeros(0, int), {"mode": "none"})
     else:
         inner = split_indices(train_part.y, train_part.sessions, train_part.users, inner_split,
                               config.dataset.validation_split, config.general.global_seed)
-    test = _take(prepared, test_index)
-    splits = Splits(class_names, _take(train_part, inner.train_index), _take(train_part, inner.val_index), test,
+    test = take_frames(prepared, test_index)
+    splits = Splits(class_names, take_frames(train_part, inner.train_index), take_frames(train_part, inner.val_index), test,
                     False, inner.manifest, {})
     folder = create_run_folder(config, str(root / f"fold_{fold}"))
     folder.write_json("split_manifest.json", {"test_groups": sorted(set(assignment[test_index].tolist())),

@@ -60,7 +60,7 @@ def load_splits(config: Config, skip_bad_files: bool = False) -> Splits:
     else:
         split = split_indices(prepared.y, prepared.sessions, prepared.users, dataset.split_by,
                               dataset.validation_split, config.general.global_seed)
-        train, validation = _take(prepared, split.train_index), _take(prepared, split.val_index)
+        train, validation = take_frames(prepared, split.train_index), take_frames(prepared, split.val_index)
         manifest = split.manifest
     if dataset.test_path:
         test_table = load_table(config, dataset.test_path, skip_bad_files)
@@ -75,6 +75,6 @@ def load_splits(config: Config, skip_bad_files: bool = False) -> Splits:
     return Splits(table.class_names, train, validation, test, not dataset.test_path, manifest, fingerprints)
 
 
-def _take(split: PreparedSplit, index: np.ndarray) -> PreparedSplit:
+def take_frames(split: PreparedSplit, index: np.ndarray) -> PreparedSplit:
     return PreparedSplit(split.x[index], split.y[index], split.sessions[index], split.users[index],
                          split.raw.subset(index))
