@@ -3,7 +3,7 @@ int8 inputs (from raw frames) and int8 outputs identical to the host reference f
 from __future__ import annotations
 
 import argparse
-import time
+import json
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from training.export.reference import ReferenceRunner
 from training.models.cnn2d_st import build_cnn2d_st_handposture
 from training.train.data_setup import preprocessing_spec
 
-EXPORT_TIME_LIMIT_S = 30.0
+pytestmark = pytest.mark.dataset
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +26,13 @@ def exported(trained_run_dir, tmp_path_factory, host_cc):
     parser = argparse.ArgumentParser()
     add_export_parser(parser.add_subparsers())
     args = parser.parse_args(["export", str(trained_run_dir), "--no-footprint"])
-    started = time.perf_counter()
     assert args.func(args) == 0
-    elapsed = time.perf_counter() - started
     out = trained_run_dir / "export"
     model_bytes = (out / "model_int8.tflite").read_bytes()
     runner = ReferenceRunner(model_bytes)
     host = HostLibrary(build_host_library(out, tmp_path_factory.mktemp("host"), host_cc),
                        128, runner.output_details["shape"][-1], np.int8, np.int8)
-    return out, runner, host, elapsed
+    return out, runner, host
 
 
 def _device_and_host_inputs(host, runner, frames, spec):
@@ -44,12 +42,12 @@ def _device_and_host_inputs(host, runner, frames, spec):
     return device_inputs, device_kept, quantize_input(tensors, scale, zero_point).reshape(len(tensors), -1), kept
 
 
-def test_export_of_trained_model_is_fast_and_reports_accuracy(exported):
-    out, _, _, elapsed = exported
-    import json
-
+@pytest.mark.slow
+def test_export_of_trained_model_reports_accuracy_and_timings(exported):
+    # the 30 s export target is measured by bench/bench_export.py, not asserted here
+    out, _, _ = exported
     report = json.loads((out / "model_report.json").read_text())
-    assert elapsed < EXPORT_TIME_LIMIT_S
+    assert set(report["timings_s"]) >= {"quantize", "codegen", "evaluate", "total"}
     evaluation = report["evaluation"]
     assert evaluation["test_samples"] > 0
     assert 0.0 <= evaluation["int8_accuracy"] <= 1.0
@@ -58,8 +56,9 @@ def test_export_of_trained_model_is_fast_and_reports_accuracy(exported):
                                       "FULLY_CONNECTED", "SOFTMAX"]
 
 
+@pytest.mark.slow
 def test_shipped_model_inputs_and_outputs_are_identical_on_every_frame(exported, frame_table, trained_run_dir):
-    _, runner, host, _ = exported
+    _, runner, host = exported
     spec = preprocessing_spec(load_config(trained_run_dir / "config.yaml"))
     device_inputs, device_kept, host_inputs, kept = _device_and_host_inputs(host, runner, frame_table.frames, spec)
     np.testing.assert_array_equal(device_kept, kept)

@@ -55,7 +55,7 @@ def test_labels_out_of_range_are_rejected():
 
 
 def _assert_png(path):
-    image = pytest.importorskip("matplotlib.image")
+    import matplotlib.image as image
     pixels = image.imread(path)
     assert pixels.shape[0] >= 200 and pixels.shape[1] >= 200
     assert pixels.std() > 0.01  # something was drawn
@@ -68,7 +68,7 @@ def test_training_curves_png(tmp_path):
     _assert_png(path)
     without_lr = plot_training_curves({"accuracy": [0.5, 0.6], "loss": [1.0, 0.9]}, tmp_path / "curves2.png")
     _assert_png(without_lr)
-    image = pytest.importorskip("matplotlib.image")
+    import matplotlib.image as image
     assert image.imread(path).shape[1] > image.imread(without_lr).shape[1]  # a third panel for the LR
 
 
