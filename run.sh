@@ -2,11 +2,13 @@
 # The quickstart's two commands, each installing what it needs on a fresh Debian/Ubuntu machine:
 #   ./run.sh train [CONFIG] [section.key=value ...]   train (default configs/handposture.yaml)
 #   ./run.sh test [PYTEST ARGS]                       the test suite (pytest, configured in tox.ini)
+#   ./run.sh lock                                     re-resolve pyproject.toml's ranges into requirements.lock
 # Anything else is passed to the package CLI: ./run.sh info configs/handposture.yaml
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${VENV:-.venv}"
-SYSTEM_PACKAGES=(python3-venv gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
+SYSTEM_PACKAGES=(python3-venv gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+                 qemu-system-arm clang libclang-rt-14-dev)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -26,11 +28,12 @@ ensure_system_packages() {
 }
 
 ensure_venv() {
-  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  local stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   echo "installing Python dependencies into $VENV (first run: a few minutes; log: $VENV/install.log)"
-  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e ".[dev]"; } \
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -r requirements.lock \
+        && "$VENV/bin/python" -m pip install --no-deps -e ".[dev]"; } \
       > "$VENV/install.log" 2>&1; then
     tail -n 30 "$VENV/install.log" >&2
     echo "pip install failed; full log: $VENV/install.log" >&2
@@ -39,6 +42,19 @@ ensure_venv() {
   rm -f "$VENV"/.installed-* && touch "$stamp"
 }
 
+refresh_lock() {
+  # a throw-away venv resolves the ranges anew; the lock records exactly what it got
+  local tmp; tmp="$(mktemp -d)"
+  python3 -m venv "$tmp/venv"
+  "$tmp/venv/bin/python" -m pip install -q --upgrade pip
+  "$tmp/venv/bin/python" -m pip install -q ".[dev]"
+  { sed -n '1,2p' requirements.lock; "$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^tof-hil'; } \
+    > requirements.lock.new && mv requirements.lock.new requirements.lock
+  rm -rf "$tmp"
+  echo "requirements.lock refreshed; run ./run.sh test before committing it"
+}
+
+if [ "${1:-}" = lock ]; then refresh_lock; exit 0; fi
 ensure_system_packages
 ensure_venv
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"

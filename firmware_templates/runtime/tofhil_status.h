@@ -12,7 +12,14 @@
     X(OK, "ok")                                                            \
     X(NULL_ARGUMENT, "a pointer argument is NULL")                         \
     X(FRAME_REJECTED, "frame rejected: closest valid zone outside the distance range") \
-    X(BAD_ARGUMENT, "an argument is out of range")
+    X(BAD_ARGUMENT, "an argument is out of range")                          \
+    X(BAD_CRC, "frame CRC mismatch")                                       \
+    X(BAD_FRAME, "malformed frame (COBS, header or length)")               \
+    X(FRAME_TOO_LONG, "frame longer than the largest packet")              \
+    X(UNKNOWN_MESSAGE, "unknown message type")                             \
+    X(BAD_PAYLOAD, "payload size wrong for this message")                  \
+    X(NO_PREPROCESSING, "firmware has no on-device preprocessing for INFER_RAW") \
+    X(HARD_FAULT, "the core took a HardFault")
 
 typedef enum {
 #define TOFHIL_STATUS_ENUM_ENTRY(name, text) TOFHIL_STATUS_##name,

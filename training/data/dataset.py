@@ -45,6 +45,9 @@ class FrameTable:
     skipped_files: list[str] = field(default_factory=list)
     nan_frames_dropped: int = 0
     foreign_label_frames: int = 0
+    # where each frame comes from, so a report can name it: file relative to root, index in that file
+    files: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    frame_in_file: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -52,7 +55,9 @@ class FrameTable:
     def subset(self, index: np.ndarray) -> "FrameTable":
         return FrameTable(self.class_names, self.frames.subset(index), self.labels[index], self.sessions[index],
                           self.users[index], self.root, self.session_infos, self.skipped_files,
-                          self.nan_frames_dropped, self.foreign_label_frames)
+                          self.nan_frames_dropped, self.foreign_label_frames,
+                          self.files[index] if len(self.files) else self.files,
+                          self.frame_in_file[index] if len(self.frame_in_file) else self.frame_in_file)
 
 
 @dataclass
@@ -96,6 +101,7 @@ def load_frame_table(root: Path, class_names: list[str], skip_bad_files: bool = 
     index_of_id = {ST_CLASS_IDS[name]: i for i, name in enumerate(ordered)}
     sessions = discover_sessions(root, ordered)
     parts, labels, session_col, user_col, skipped = [], [], [], [], []
+    file_col, frame_col = [], []
     nan_dropped = foreign = 0
     for info in sessions:
         for path in info.files:
@@ -109,11 +115,22 @@ def load_frame_table(root: Path, class_names: list[str], skip_bad_files: bool = 
             labels.append(np.array([index_of_id[i] for i in loaded.labels[known]], dtype=np.int32))
             session_col.append(np.full(int(known.sum()), info.name, dtype=object))
             user_col.append(np.full(int(known.sum()), info.user, dtype=object))
+            file_col.append(np.full(int(known.sum()), _relative(path, root), dtype=object))
+            frame_col.append(np.flatnonzero(known).astype(np.int32))
     return FrameTable(ordered, RawFrames.concatenate(parts),
                       np.concatenate(labels) if labels else np.zeros(0, np.int32),
                       np.concatenate(session_col) if session_col else np.zeros(0, object),
                       np.concatenate(user_col) if user_col else np.zeros(0, object),
-                      Path(root), sessions, skipped, nan_dropped, foreign)
+                      Path(root), sessions, skipped, nan_dropped, foreign,
+                      np.concatenate(file_col) if file_col else np.zeros(0, object),
+                      np.concatenate(frame_col) if frame_col else np.zeros(0, np.int32))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _read_or_skip(path: Path, skip_bad_files: bool, skipped: list[str]) -> SessionFile | None:

@@ -1,0 +1,2 @@
+"""What the exporter and the HIL harness share, without TensorFlow: board specs, typed readers of run and
+export folders, firmware project generation and build, the ctypes host library."""
