@@ -59,7 +59,8 @@ def build_report(library, source: str, class_names: list[str] | None, spec, eval
         "quantization": quantization,
         "preprocessing": None if spec is None or not library.has_preprocessing else
         {"max_distance": spec.max_distance, "min_distance": spec.min_distance,
-         "background_distance": spec.background_distance, "normalization": spec.normalization},
+         "background_distance": spec.background_distance, "normalization": spec.normalization,
+         "center_hand": bool(spec.center_hand)},
         "library": {"files": sorted(p.name for p in library.files), "arena_bytes": library.plan.size},
         "evaluation": evaluation.to_dict() if evaluation else None,
         "footprint": footprint_dict,
