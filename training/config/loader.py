@@ -18,24 +18,19 @@ from typing import Any
 import yaml
 
 from training.config import schema
+from training.config.yaml_guard import read_config_text, safe_load_config
 from training.data.classes import ST_CLASS_IDS, unknown_classes
 from training.errors import ConfigError
+from training.models.frozen_layers import parse_frozen_layers
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATH_KEYS = (("dataset", "training_path"), ("dataset", "validation_path"), ("dataset", "test_path"),
-              ("general", "model_path"), ("training", "model", "file"))
+              ("general", "model_path"), ("training", "model", "file"), ("hil", "output_dir"))
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> schema.Config:
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    raw = safe_load_config(read_config_text(path), str(path))
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections (general, dataset, training, ...)")
     for override in overrides or []:
@@ -49,10 +44,11 @@ def apply_override(raw: dict, override: str, path: Path) -> None:
         raise ConfigError(f"{path}: override {override!r} must look like section.key=value")
     key_path, value_text = override.split("=", 1)
     keys = key_path.strip().split(".")
-    try:
-        value = yaml.safe_load(value_text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: override {override!r}: value is not valid YAML ({exc})") from exc
+    if not all(keys):
+        raise ConfigError(f"{path}: override {override!r}: {key_path!r} is not a key path like section.key")
+    value = safe_load_config(value_text, f"{path}: override {override!r}")
+    if tuple(keys) in _PATH_KEYS and isinstance(value, str) and value and not Path(value).is_absolute():
+        value = str(Path.cwd() / value)  # typed on the command line: relative to where the user is
     node = raw
     for key in keys[:-1]:
         if not isinstance(node.get(key), dict):
@@ -135,6 +131,8 @@ def _convert(hint, value, f, source, key_path):
         raise ConfigError(f"{where}: {value!r} is not one of {[c for c in choices if c is not None]}")
     if bounds is not None and not (bounds[0] <= value <= bounds[1]):
         raise ConfigError(f"{where}: {value!r} is out of range [{bounds[0]}, {bounds[1]}]")
+    if f.metadata.get("positive") and not value > 0:
+        raise ConfigError(f"{where}: {value!r} must be a positive number (or null for no limit)")
     return value
 
 
@@ -193,6 +191,7 @@ def _check_rules(config: schema.Config, source: str) -> None:
                           f"section (batch_size, epochs, optimizer, model)")
     if training is None:
         return
+    _check_frozen_layers(training.frozen_layers, source)
     if training.model is not None and config.general.model_path:
         raise ConfigError(f"{source}: training.model and general.model_path are both set; "
                           f"use training.model to build a model, or general.model_path to load one, not both")
@@ -206,18 +205,35 @@ def _check_rules(config: schema.Config, source: str) -> None:
                               f"got {training.model.input_shape}")
 
 
-def parse_input_shape(value, source: str) -> tuple[int, ...]:
-    text = value if isinstance(value, str) else None
+def _check_frozen_layers(text, source: str) -> None:
+    """The syntax now, before any data is read; the indices are checked against the model when it is built."""
+    if text is None:
+        return
     try:
-        if text is not None:
-            parts = [p.strip() for p in text.strip().strip("()[]").split(",") if p.strip()]
-            shape = tuple(int(p) for p in parts)
-        else:
-            shape = tuple(int(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{source}: training.model.input_shape: {value!r} is not a shape like (8, 8, 2)") from exc
-    if not shape or any(d <= 0 for d in shape):
-        raise ConfigError(f"{source}: training.model.input_shape: {value!r} must have positive dimensions")
+        parse_frozen_layers(text, MAX_LAYERS_FOR_SYNTAX)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+MAX_LAYERS_FOR_SYNTAX = 1 << 20
+MAX_INPUT_DIMENSION = 4096
+
+
+def parse_input_shape(value, source: str) -> tuple[int, ...]:
+    where = f"{source}: training.model.input_shape"
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.strip().strip("()[]").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ConfigError(f"{where}: {value!r} is not a shape of whole numbers like (8, 8, 2)")
+        shape = tuple(int(p) for p in parts)
+    elif isinstance(value, (list, tuple)):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ConfigError(f"{where}: {value!r} must hold whole numbers, like [8, 8, 2]")
+        shape = tuple(value)
+    else:
+        raise ConfigError(f"{where}: {value!r} is not a shape like (8, 8, 2)")
+    if not shape or any(not 0 < d <= MAX_INPUT_DIMENSION for d in shape):
+        raise ConfigError(f"{where}: {value!r} must have dimensions in [1, {MAX_INPUT_DIMENSION}]")
     return shape
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
-def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None):
-    """A dataclass field with validation metadata."""
-    meta = {"required": required, "range": range, "choices": choices, "doc": doc}
+def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None, positive=False):
+    """A dataclass field with validation metadata (``positive``: strictly greater than 0)."""
+    meta = {"required": required, "range": range, "choices": choices, "doc": doc, "positive": positive}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -96,6 +96,30 @@ class ExportConfig:
     footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
 
 
+@dataclass
+class HilGatesConfig:
+    """Pass/fail thresholds of a HIL validation; null = no gate."""
+
+    min_accuracy: float = spec(0.80, range=(0.0, 1.0),
+                               doc="on-device accuracy, judged on the lower bound of its 95% confidence interval")
+    min_exact_agreement: float = spec(1.0, range=(0.0, 1.0), doc="share of frames whose int8 outputs equal the host's")
+    max_latency_ms: Optional[float] = spec(None, range=(0.0, 1e9), positive=True, doc="real boards")
+    max_instructions: Optional[float] = spec(None, range=(0.0, 1e15), positive=True, doc="emulator, per inference")
+    max_flash_kib: Optional[float] = spec(None, range=(0.0, 1e9), positive=True)
+    max_ram_kib: Optional[float] = spec(None, range=(0.0, 1e9), positive=True)
+
+
+@dataclass
+class HilConfig:
+    """Defaults of ``python -m hil run`` and ``pytest hil``; every key can be overridden on the command line."""
+
+    board: str = spec("qemu-stm32f405", doc="a board description in configs/boards/")
+    mode: str = spec("raw", choices=("raw", "tensor"), doc="raw: sensor frames, preprocessed on the board")
+    limit: Optional[int] = spec(None, range=(1, 2**31 - 1), doc="validate only the first N test frames")
+    output_dir: Optional[str] = spec(None, doc="HIL output folder (default RUN/hil/<board>-<mode>-<stamp>)")
+    gates: HilGatesConfig = spec(factory=HilGatesConfig)
+
+
 # ST-style names: t = train, q = quantize (our export: int8 + C library + report), e = evaluate
 OPERATION_MODES = ("training", "evaluation", "export", "chain_tqe")
 
@@ -110,6 +134,7 @@ class Config:
     data_augmentation: Optional[dict] = spec(None, doc="see training/data/augment.py")
     mlflow: MlflowConfig = spec(factory=MlflowConfig)
     export: ExportConfig = spec(factory=ExportConfig)
+    hil: HilConfig = spec(factory=HilConfig)
     hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
     # Where the config came from, for messages and relative paths; not a YAML key.
     source: str = field(default="<config>", metadata={"internal": True})
