@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training.errors import ExportError
-from training.export import qmath
+from training.export import limits, qmath
 from training.export.tflite_graph import Graph, OperatorInfo, TensorInfo
 
 SUPPORTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D",
@@ -31,6 +31,7 @@ class KernelOp:
     output: int
     fields: dict = field(default_factory=dict)  # scalar struct fields, in declaration order
     arrays: dict = field(default_factory=dict)  # struct field -> (C element type, np.ndarray)
+    accumulator_ranges: np.ndarray | None = None  # [channels, 2] reachable int32 accumulators (conv, FC)
 
 
 @dataclass
@@ -64,6 +65,13 @@ def _fail(graph: Graph, op: OperatorInfo, problem: str) -> ExportError:
     return ExportError(f"op {op.index} {op.opcode} (output {out}): {problem}")
 
 
+def _require(graph: Graph, op: OperatorInfo, *problems: str | None) -> None:
+    """Raise the first problem a :mod:`limits` check found, naming the op."""
+    for problem in problems:
+        if problem:
+            raise _fail(graph, op, problem)
+
+
 def _lower_op(graph: Graph, op: OperatorInfo) -> KernelOp:
     if op.opcode not in SUPPORTED_OPS:
         raise _fail(graph, op, f"unsupported op; the int8 runtime supports {', '.join(SUPPORTED_OPS)}")
@@ -90,6 +98,8 @@ def _check_tensor(graph, op, tensor: TensorInfo, dtype: str, role: str, constant
         raise _fail(graph, op, f"{role} {tensor.describe()} must {'' if constant else 'not '}be a constant")
     if dtype == "INT8" and (tensor.quant is None or (not constant and tensor.quant.per_channel)):
         raise _fail(graph, op, f"{role} {tensor.describe()} has no per-tensor quantization")
+    _require(graph, op, limits.tensor_size(tensor, role),
+             limits.zero_point(tensor, role) if dtype == "INT8" else None)
 
 
 def _output(graph: Graph, op: OperatorInfo, dtype: str = "INT8") -> TensorInfo:
@@ -163,6 +173,7 @@ def _spatial(graph, op, in_hw, k_hw, out_hw, dilation=(1, 1)) -> dict:
 def _act(graph, op, out_t: TensorInfo) -> dict:
     lo, hi = qmath.activation_range(op.options.get("activation", "NONE"), out_t.quant.scale[0],
                                     out_t.quant.zero_point[0])
+    _require(graph, op, limits.activation_bounds(lo, hi))
     return {"act_min": lo, "act_max": hi}
 
 
@@ -188,8 +199,13 @@ def _lower_conv(graph: Graph, op: OperatorInfo) -> KernelOp:
     multiplier, shift = _multipliers(graph, op, in_t, filter_t, out_t, out_c)
     arrays = {"filter": ("int8_t", filter_t.data.reshape(-1)), "bias": ("int32_t", _bias(graph, op, out_c)),
               "multiplier": ("int32_t", multiplier), "shift": ("int8_t", shift)}
+    _require(graph, op, limits.symmetric_weights(filter_t, "filter"),
+             limits.field_range(fields["depth_multiplier"], "depth_multiplier", "uint8"))
+    taps = filter_t.data.reshape(-1, out_c).T if depthwise else filter_t.data.reshape(out_c, -1)
+    ranges = limits.accumulator_ranges(taps, arrays["bias"][1], in_t.quant.zero_point[0])
+    _require(graph, op, limits.accumulator(ranges, shift))
     kind = "depthwise_conv2d" if depthwise else "conv2d"
-    return KernelOp(op.index, op.opcode, kind, (in_t.index,), out_t.index, fields, arrays)
+    return KernelOp(op.index, op.opcode, kind, (in_t.index,), out_t.index, fields, arrays, ranges)
 
 
 def _lower_fully_connected(graph: Graph, op: OperatorInfo) -> KernelOp:
@@ -209,9 +225,14 @@ def _lower_fully_connected(graph: Graph, op: OperatorInfo) -> KernelOp:
     fields.update({"input_offset": -in_t.quant.zero_point[0], "filter_offset": -weights_t.quant.zero_point[0],
                    "output_offset": out_t.quant.zero_point[0]})
     fields.update(_act(graph, op, out_t))
-    arrays = {"weights": ("int8_t", weights_t.data.reshape(-1)), "bias": ("int32_t", _bias(graph, op, out_depth)),
+    bias = _bias(graph, op, out_depth)
+    arrays = {"weights": ("int8_t", weights_t.data.reshape(-1)), "bias": ("int32_t", bias),
               "twice_effective_scale": ("double", 2.0 * _effective_scales(graph, op, in_t, weights_t, out_t, out_depth))}
-    return KernelOp(op.index, op.opcode, "fully_connected", (in_t.index,), out_t.index, fields, arrays)
+    _require(graph, op, limits.symmetric_weights(weights_t, "weights"))
+    ranges = limits.accumulator_ranges(weights_t.data.reshape(out_depth, accum_depth), bias,
+                                       in_t.quant.zero_point[0])
+    _require(graph, op, limits.accumulator(ranges))
+    return KernelOp(op.index, op.opcode, "fully_connected", (in_t.index,), out_t.index, fields, arrays, ranges)
 
 
 def _lower_pool(graph: Graph, op: OperatorInfo) -> KernelOp:
@@ -246,6 +267,7 @@ def _lower_softmax(graph: Graph, op: OperatorInfo) -> KernelOp:
     multiplier, left_shift, diff_min = qmath.softmax_params(op.options.get("beta", 1.0), in_t.quant.scale[0])
     fields = {"rows": in_t.size // depth, "depth": depth}
     _check_dims(graph, op, fields)
+    _require(graph, op, limits.softmax(depth, left_shift, multiplier))
     fields.update({"input_multiplier": multiplier, "input_left_shift": left_shift, "diff_min": diff_min})
     return KernelOp(op.index, op.opcode, "softmax", (in_t.index,), out_t.index, fields)
 

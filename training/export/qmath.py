@@ -81,7 +81,8 @@ def softmax_params(beta: float, input_scale: float) -> tuple[int, int, int]:
     bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
     real = min(float(beta) * float(input_scale) * (1 << (31 - bits)), (1 << 31) - 1.0)
     multiplier, left_shift = quantize_multiplier(real)
-    radius = math.floor(1.0 * ((1 << bits) - 1) * (1 << (31 - bits)) / (1 << left_shift))
+    # ldexp, not 1 << left_shift: a tiny scale gives a negative shift, which lowering rejects by name
+    radius = math.floor(math.ldexp(1.0 * ((1 << bits) - 1) * (1 << (31 - bits)), -left_shift))
     return multiplier, left_shift, -int(radius)
 
 
