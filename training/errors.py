@@ -28,3 +28,7 @@ class ModelError(HandPostureError):
 
 class ExportError(HandPostureError):
     """A model cannot be quantized or turned into C (names the op and tensor)."""
+
+
+class OutputDirError(HandPostureError):
+    """An output folder cannot be used: a file, not creatable, not writable, or holding a finished run."""

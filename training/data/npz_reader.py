@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from training.data.npz_guard import check_npz
 from training.data.preprocess import ZONES, RawFrames
 from training.errors import DatasetError
 
@@ -32,6 +33,7 @@ class SessionFile:
 
 
 def read_session_file(path: Path) -> SessionFile:
+    check_npz(path)  # file type, size and declared array sizes, before numpy allocates anything
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {key: archive[key] for key in archive.files}

@@ -9,6 +9,7 @@ silently fight over it.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import keras
 
@@ -36,8 +37,32 @@ def build_config_callbacks(section: dict | None) -> list[keras.callbacks.Callbac
         if name in BUILT_IN:
             raise ConfigError(f"training.callbacks.{name}: built in (best-model checkpoint on val_accuracy and "
                               f"TensorBoard logs are always on) and cannot be redefined; remove it")
+        if name == "BackupAndRestore":
+            check_backup_dir(args.get("backup_dir"), args.get("delete_checkpoint", True))
         callbacks.append(_instantiate(name, args, LR_SCHEDULES))
     return callbacks
+
+
+# what Keras' BackupAndRestore writes into its folder (".bkp": the previous copy)
+_BACKUP_FILES = ("latest.weights.h5", "training_metadata.json", "latest.weights.h5.bkp",
+                 "training_metadata.json.bkp")
+
+
+def check_backup_dir(backup_dir, delete_checkpoint=True) -> None:
+    """BackupAndRestore deletes its whole folder when training ends: it must be its own folder."""
+    where = "training.callbacks.BackupAndRestore.backup_dir"
+    if not isinstance(backup_dir, str) or not backup_dir.strip():
+        raise ConfigError(f"{where}: expected the path of a new folder for the backup, got {backup_dir!r}")
+    path = Path(backup_dir)
+    if not delete_checkpoint or not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir() or path.is_symlink():
+        raise ConfigError(f"{where}: {path} exists and is not a folder; name a new folder")
+    others = sorted(p.name for p in path.iterdir() if p.name not in _BACKUP_FILES)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise ConfigError(f"{where}: {path} holds files that are not a training backup ({shown}); "
+                          f"BackupAndRestore deletes its folder when training ends: name a new folder")
 
 
 def _instantiate(name: str, args: dict, schedules: dict) -> keras.callbacks.Callback:

@@ -40,8 +40,18 @@ def preprocessing_spec(config: Config) -> PreprocessingSpec:
     return PreprocessingSpec(p.Max_distance, p.Min_distance, p.Background_distance, p.normalization, p.center_hand)
 
 
-def load_table(config: Config, path: str, skip_bad_files: bool = False) -> FrameTable:
-    return load_frame_table(Path(path), config.dataset.class_names, skip_bad_files=skip_bad_files)
+def load_table(config: Config, path: str, skip_bad_files: bool = False, require_all_classes: bool = True) -> FrameTable:
+    return load_frame_table(Path(path), config.dataset.class_names, skip_bad_files=skip_bad_files,
+                            require_all_classes=require_all_classes)
+
+
+def load_test_table(config: Config, skip_bad_files: bool = False) -> FrameTable:
+    """``dataset.test_path``: it may hold only some of the classes (recordings of new users, for instance)."""
+    return load_table(config, config.dataset.test_path, skip_bad_files, require_all_classes=False)
+
+
+def fingerprint_of(table: FrameTable) -> dict:
+    return dataset_fingerprint(table.session_infos, table.root, table.skipped_paths)
 
 
 def load_splits(config: Config, skip_bad_files: bool = False) -> Splits:
@@ -49,11 +59,11 @@ def load_splits(config: Config, skip_bad_files: bool = False) -> Splits:
     dataset = config.dataset
     table = load_table(config, dataset.training_path, skip_bad_files)
     prepared = prepare(table, spec)
-    fingerprints = {"training": dataset_fingerprint(table.session_infos, table.root)}
+    fingerprints = {"training": fingerprint_of(table)}
     if dataset.validation_path:
         val_table = load_table(config, dataset.validation_path, skip_bad_files)
         train, validation = prepared, prepare(val_table, spec)
-        fingerprints["validation"] = dataset_fingerprint(val_table.session_infos, val_table.root)
+        fingerprints["validation"] = fingerprint_of(val_table)
         manifest = {"mode": "validation_path", "validation_path": dataset.validation_path,
                     "sessions": {**{s: "training" for s in sorted(set(train.sessions))},
                                  **{s: "validation" for s in sorted(set(validation.sessions))}}}
@@ -63,10 +73,11 @@ def load_splits(config: Config, skip_bad_files: bool = False) -> Splits:
         train, validation = take_frames(prepared, split.train_index), take_frames(prepared, split.val_index)
         manifest = split.manifest
     if dataset.test_path:
-        test_table = load_table(config, dataset.test_path, skip_bad_files)
+        test_table = load_test_table(config, skip_bad_files)
         test = prepare(test_table, spec)
-        fingerprints["test"] = dataset_fingerprint(test_table.session_infos, test_table.root)
+        fingerprints["test"] = fingerprint_of(test_table)
         manifest["test_sessions"] = sorted(set(test.sessions))
+        manifest["test_classes_without_folder"] = test_table.missing_classes
     else:
         test = validation
     manifest["frames"] = {"training": int(len(train.y)), "validation": int(len(validation.y)),

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from training.config.schema import Config
+from training.errors import OutputDirError
 
 DEFAULT_EXPERIMENTS_ROOT = Path("experiments_outputs")
 TIMESTAMP_FORMAT = "%Y_%m_%d_%H_%M_%S"
 _NOW_PATTERN = re.compile(r"\$\{now:([^}]*)\}")
+# files that show a folder holds the results of a run (training, evaluation or cross-validation)
+RUN_MARKERS = ("config.yaml", "metrics.json", "evaluation.json", "crossval.json", "split_manifest.json")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,32 @@ class RunFolder:
         return target
 
 
-def create_run_folder(config: Config, output_dir: str | None = None, suffix: str = "") -> RunFolder:
+def check_output_dir(output_dir: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Fail now, not after minutes of data loading: the folder exists or can be created, and is writable.
+
+    Without ``overwrite``, a folder holding a finished run is refused (its results would be replaced).
+    """
+    path = Path(output_dir).absolute()
+    try:
+        existing = next(p for p in (path, *path.parents) if p.exists())
+    except OSError as exc:
+        raise OutputDirError(f"--output-dir {output_dir}: cannot be checked ({exc.strerror})") from exc
+    if existing == path and not path.is_dir():
+        raise OutputDirError(f"--output-dir {output_dir}: exists and is not a folder; name a folder")
+    if not existing.is_dir():
+        raise OutputDirError(f"--output-dir {output_dir}: cannot be created: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputDirError(f"--output-dir {output_dir}: cannot be created or written: no write permission "
+                             f"on {existing}")
+    finished = [m for m in RUN_MARKERS if (path / m).exists()] if path.is_dir() else []
+    if finished and not overwrite:
+        raise OutputDirError(f"--output-dir {output_dir}: holds a finished run ({', '.join(finished)}); "
+                             f"name another folder, or pass --overwrite to replace it")
+    return path
+
+
+def create_run_folder(config: Config, output_dir: str | None = None, suffix: str = "",
+                      overwrite: bool = True) -> RunFolder:
     now = _dt.datetime.now()
     if output_dir:
         path = Path(output_dir)
@@ -54,10 +83,13 @@ def create_run_folder(config: Config, output_dir: str | None = None, suffix: str
         path = Path(_NOW_PATTERN.sub(lambda m: now.strftime(m.group(1)), config.hydra.run.dir))
     else:
         path = DEFAULT_EXPERIMENTS_ROOT / (now.strftime(TIMESTAMP_FORMAT) + suffix)
-    path = _unique(path.resolve()) if not output_dir else path.resolve()
+    path = _unique(path.resolve()) if not output_dir else check_output_dir(path, overwrite).resolve()
     folder = RunFolder(path, config)
-    for sub in (folder.path, folder.saved_models, folder.logs):
-        sub.mkdir(parents=True, exist_ok=True)
+    try:
+        for sub in (folder.path, folder.saved_models, folder.logs):
+            sub.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputDirError(f"{path}: cannot create the run folder ({exc.strerror})") from exc
     return folder
 
 
