@@ -1,0 +1,196 @@
+"""Merge gates: thresholds from the config's ``hil.gates`` (and the command line) judged on a report.
+
+Each gate is on (a number) or off (null). A gate that does not fit the board (latency in milliseconds on the
+emulator, whose timer counts instructions) is reported as "not applicable", never as passed; a gate that is on
+but has nothing to judge (no frames, no firmware size) fails. Accuracy is judged on the lower bound of its
+95 % Wilson interval, so a small test set cannot pass by luck.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hil.errors import HilError
+
+PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
+FRACTION_GATES = ("min_accuracy", "min_exact_agreement")
+NULL_WORDS = ("null", "none", "off", "~", "")
+
+
+@dataclass(frozen=True)
+class GateThresholds:
+    min_accuracy: float | None = None  # on the 95 % CI lower bound of on-device accuracy
+    min_exact_agreement: float | None = 1.0  # share of frames whose int8 outputs equal the host's exactly
+    max_latency_ms: float | None = None  # slowest inference, real boards (DWT cycles / core clock)
+    max_instructions: float | None = None  # slowest inference, emulator (QEMU -icount)
+    max_flash_kib: float | None = None  # whole firmware image
+    max_ram_kib: float | None = None
+
+    @classmethod
+    def from_config(cls, section=None) -> GateThresholds:
+        """From ``hil.gates``: a mapping, a config dataclass, or ``None`` (defaults)."""
+        if section is None:
+            return cls()
+        if dataclasses.is_dataclass(section):
+            section = dataclasses.asdict(section)
+        if not isinstance(section, Mapping):
+            raise HilError(f"hil.gates must be a mapping of gate names to numbers or null, got {section!r}")
+        return cls().with_overrides(section)
+
+    def with_overrides(self, overrides: Mapping[str, object]) -> GateThresholds:
+        names = gate_names()
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise HilError(f"hil.gates: unknown gate {unknown[0]!r}; allowed: {', '.join(names)}")
+        checked = {name: _threshold(name, value) for name, value in overrides.items()}
+        return dataclasses.replace(self, **checked)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    name: str
+    passed: bool | None  # None: off or not applicable, which is not a pass
+    measured: float | None
+    threshold: float | None
+    unit: str
+    evidence_path: str
+    message: str
+    status: str = PASS  # pass | fail | not applicable | off
+
+
+@dataclass(frozen=True)
+class GateMeasure:
+    """What a gate reads from the report, in which unit, and on which board kinds it means something."""
+
+    unit: str
+    key: str  # where in hil_report.json
+    boards: tuple[str, ...]
+    why_not: str  # said when the board kind does not fit
+    read: Callable[[dict], tuple[float | None, str]]
+
+
+def _device_accuracy_low(report: dict):
+    entry = report["accuracy"]["device"]
+    if not entry["total"]:
+        return None, "no frame classified on the device"
+    return entry["ci95"][0], (f"95 % CI lower bound of on-device accuracy ({100 * entry['accuracy']:.2f} % on "
+                              f"{entry['total']} frames of the {entry['split']} split)")
+
+
+def _exact_rate(report: dict):
+    exact = report["agreement"]["exact_match"]
+    if not exact["total"]:
+        return None, "no frame classified by both device and host"
+    return exact["rate"], f"device-vs-host exact-match rate ({exact['count']}/{exact['total']} frames)"
+
+
+def _slowest(unit_key: str, scale: float, what: str):
+    def read(report: dict):
+        block = report["latency"]["inference"]
+        stats = block.get(unit_key) if block else None
+        if not stats:
+            return None, "no inference latency in the report"
+        return stats["max"] * scale, f"slowest inference of {stats['count']} frames, {what}"
+    return read
+
+
+def _firmware(key: str):
+    def read(report: dict):
+        value = report["firmware"].get(key)
+        if value is None:
+            return None, f"run_meta.json has no firmware.{key.replace('_kib', '_bytes')}"
+        return value, f"firmware {key.split('_')[0]} (whole image)"
+    return read
+
+
+REAL, EMULATED, MCU = ("physical",), ("qemu",), ("physical", "qemu")
+MEASURES = {
+    "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", REAL + EMULATED + ("host",), "",
+                                _device_accuracy_low),
+    "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", REAL + EMULATED + ("host",), "",
+                                       _exact_rate),
+    "max_latency_ms": GateMeasure("ms", "latency.inference.us", REAL,
+                                  "time is measured on real boards only; the emulator counts instructions "
+                                  "(use max_instructions), the host's wall time says nothing of a board",
+                                  _slowest("us", 1e-3, "DWT cycles / core clock")),
+    "max_instructions": GateMeasure("instructions", "latency.inference.stats", EMULATED,
+                                    "instruction counts come from the emulator (QEMU -icount) only",
+                                    _slowest("stats", 1.0, "QEMU -icount instructions")),
+    "max_flash_kib": GateMeasure("KiB", "firmware.flash_kib", MCU, "the host build is not a firmware image",
+                                 _firmware("flash_kib")),
+    "max_ram_kib": GateMeasure("KiB", "firmware.ram_kib", MCU, "the host build is not a firmware image",
+                               _firmware("ram_kib")),
+}
+
+
+def gate_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(GateThresholds)]
+
+
+def parse_gate_overrides(items: Iterable[str]) -> dict[str, float | None]:
+    """Command-line ``name=value`` pairs (``min_accuracy=0.9``, ``max_latency_ms=null``)."""
+    overrides = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip().removeprefix("hil.gates.")
+        if not sep or name not in gate_names():
+            raise HilError(f"gate override {item!r}: expected NAME=VALUE with NAME one of {', '.join(gate_names())}")
+        overrides[name] = value.strip()
+    return overrides
+
+
+def evaluate_gates(report: dict, gates: GateThresholds, evidence_path=None) -> list[GateResult]:
+    """One result per gate, in declaration order; ``evidence_path`` defaults to the report's hil_report.json."""
+    evidence = str(evidence_path or Path(report["output_dir"]) / "hil_report.json")
+    results = []
+    for name in gate_names():
+        threshold = getattr(gates, name)
+        measure = MEASURES[name]
+        if threshold is None:
+            results.append(GateResult(name, None, None, None, measure.unit, evidence, f"{name}: off", OFF))
+            continue
+        results.append(_judge(name, threshold, measure, report, evidence))
+    return results
+
+
+def failed_gates(results: Iterable[GateResult]) -> list[GateResult]:
+    return [result for result in results if result.status == FAIL]
+
+
+def _judge(name: str, threshold: float, measure, report: dict, evidence: str) -> GateResult:
+    kind = report.get("board_kind", "?")
+    if kind not in measure.boards:
+        message = f"{name}: not applicable on a {kind} board ({measure.why_not})"
+        return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
+    measured, what = measure.read(report)
+    if measured is None:
+        message = (f"{name}: FAILED: nothing to judge ({what}); threshold {threshold:g} {measure.unit}; "
+                   f"evidence: {evidence} ({measure.key})")
+        return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL)
+    passed = measured >= threshold if name.startswith("min_") else measured <= threshold
+    relation = (">=" if passed else "<") if name.startswith("min_") else ("<=" if passed else ">")
+    verdict = "passed" if passed else "FAILED"
+    message = (f"{name}: {verdict}: {what} = {measured:.6g} {measure.unit} {relation} threshold {threshold:g} "
+               f"{measure.unit}; evidence: {evidence} ({measure.key})")
+    return GateResult(name, passed, measured, threshold, measure.unit, evidence, message, PASS if passed else FAIL)
+
+
+def _threshold(name: str, value) -> float | None:
+    if isinstance(value, str):
+        if value.strip().lower() in NULL_WORDS:
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            raise HilError(f"hil.gates.{name}: expected a number or null, got {value!r}") from None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise HilError(f"hil.gates.{name}: expected a number or null, got {value!r}")
+    if name in FRACTION_GATES and not 0.0 <= value <= 1.0:
+        raise HilError(f"hil.gates.{name}: expected a fraction in [0, 1] (0.9 for 90 %), got {value}")
+    if name not in FRACTION_GATES and value <= 0:
+        raise HilError(f"hil.gates.{name}: expected a number > 0, got {value}")
+    return float(value)

@@ -1,0 +1,53 @@
+"""Write a report's files into the output folder: ``hil_report.json``, ``summary.txt``, PNG figures.
+
+Each file goes to a temporary name and is renamed, so a reader never sees half a file, and one failing
+figure does not cost the JSON already written (the JSON comes first).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from hil.report.atomic import write_text_atomic
+from hil.report.plots import plot_device_confusion, plot_latency_histogram
+from hil.report.records import ValidationData
+from hil.report.summary import summary_text
+from hil.report.timing import convert_ticks
+
+REPORT_FILE, SUMMARY_FILE = "hil_report.json", "summary.txt"
+CONFUSION_FILE, LATENCY_FILE = "confusion_matrix_device.png", "latency_histogram.png"
+
+__all__ = ["ReportFiles", "write_report_files", "summary_text", "report_json"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    report_json: Path
+    summary_txt: Path
+    figures: list[Path] = field(default_factory=list)
+
+    def all(self) -> list[Path]:
+        return [self.report_json, self.summary_txt, *self.figures]
+
+
+def report_json(report: dict, gate_results=None) -> str:
+    """The report (and the gate verdicts, when given) as strict JSON: no NaN, no numpy types."""
+    content = dict(report)
+    if gate_results is not None:
+        content["gates"] = [asdict(g) | {"status": g.status} for g in gate_results]
+    return json.dumps(content, indent=2, allow_nan=False, default=str) + "\n"
+
+
+def write_report_files(data: ValidationData, report: dict, gate_results=None, out_dir=None) -> ReportFiles:
+    out_dir = Path(out_dir or data.out_dir)
+    json_path = write_text_atomic(out_dir / REPORT_FILE, report_json(report, gate_results))
+    summary_path = write_text_atomic(out_dir / SUMMARY_FILE, summary_text(report, gate_results))
+    figures = [plot_device_confusion(report, out_dir / CONFUSION_FILE)]
+    inference = report["latency"]["inference"]
+    if inference is not None:
+        ticks = [r.infer_ticks for r in data.results if r.status == "ok" and r.infer_ticks is not None]
+        values, _ = convert_ticks(ticks, data.meta)
+        title = f"inference latency on {report['board']} ({len(ticks)} frames)"
+        figures.append(plot_latency_histogram(values, inference["label"], title, out_dir / LATENCY_FILE))
+    return ReportFiles(json_path, summary_path, figures)

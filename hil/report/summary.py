@@ -1,0 +1,152 @@
+"""The terminal summary of a report (tabulate): what an engineer reads first, numbers with their split and CI."""
+from __future__ import annotations
+
+from tabulate import tabulate
+
+SHOWN_MISMATCHES = 10
+
+
+def summary_text(report: dict, gate_results=None) -> str:
+    """Plain text; its last line names the output folder."""
+    blocks = [_header(report), _accuracy_table(report), _agreement_block(report), _stedgeai_table(report),
+              _per_class_table(report), *_breakdown_tables(report), _raw_mode_block(report),
+              _latency_table(report), _resources_block(report)]
+    if gate_results:
+        blocks.append(_gates_table(gate_results))
+    blocks.append(f"output folder: {report['output_dir']}")
+    return "\n\n".join(block for block in blocks if block) + "\n"
+
+
+def percent(value) -> str:
+    return "-" if value is None else f"{100.0 * value:.2f} %"
+
+
+def interval(bounds) -> str:
+    return "-" if not bounds else f"{100.0 * bounds[0]:.2f}-{100.0 * bounds[1]:.2f} %"
+
+
+def _header(report: dict) -> str:
+    frames = report["frames"]
+    lines = [f"HIL validation on {report['board']} ({report['board_kind']}), {report['mode']} mode, "
+             f"{report['split']} split: {frames['received']} of {frames['expected']} frames "
+             f"({frames['device_ok']} classified on device, {frames['device_rejected']} rejected by its filter)"]
+    if report.get("model_sha256"):
+        lines.append(f"model sha256 {report['model_sha256']}")
+    if not frames["complete"]:
+        lines.append(f"WARNING: incomplete run: {frames['expected'] - frames['received']} frames have no result")
+    if frames["truncated_lines_ignored"]:
+        lines.append("note: a half-written last line of results.jsonl was ignored (the run was interrupted)")
+    return "\n".join(lines)
+
+
+def _accuracy_table(report: dict) -> str:
+    names = {"device": "on device (int8)", "host_int8": "host int8 (TFLite BUILTIN_REF)",
+             "host_float": "host float (Keras)"}
+    rows = [[names[key], entry["split"], percent(entry["accuracy"]), interval(entry["ci95"]),
+             f"{entry['correct']}/{entry['total']}"] for key, entry in report["accuracy"].items()]
+    return tabulate(rows, headers=["accuracy", "split", "value", "95 % CI (Wilson)", "correct/frames"])
+
+
+def _agreement_block(report: dict) -> str:
+    agreement = report["agreement"]
+    rows = [[label, percent(agreement[key]["rate"]), interval(agreement[key]["ci95"]),
+             f"{agreement[key]['count']}/{agreement[key]['total']}"]
+            for label, key in (("exact match (all int8 outputs)", "exact_match"), ("top-1 agreement", "top1"))]
+    text = tabulate(rows, headers=["device vs host int8", "rate", "95 % CI (Wilson)", "frames"])
+    mismatches = agreement["class_mismatches"]
+    if mismatches["count"]:
+        shown = [[m["file"], m["frame"], m["label"], m["device_class"], m["host_class"], m["device_output"],
+                  m["host_output"]] for m in mismatches["frames"][:SHOWN_MISMATCHES]]
+        text += (f"\n\n{mismatches['count']} frames classified differently on device and host "
+                 f"(first {len(shown)}; all in hil_report.json):\n")
+        text += tabulate(shown, headers=["file", "frame", "label", "device", "host", "device out", "host out"])
+    return text
+
+
+def _stedgeai_table(report: dict) -> str:
+    rows = [[row["row"], row["frames"], *(_number(row[key]) for key in ("acc", "rmse", "mae", "l2r", "cos"))]
+            for row in report["stedgeai"]]
+    return "stedgeai validate metrics (dequantized outputs)\n" + tabulate(
+        rows, headers=["", "frames", "acc", "rmse", "mae", "l2r", "cos"], disable_numparse=True)
+
+
+def _per_class_table(report: dict) -> str:
+    device, host = report["classification"]["device"], report["classification"]["host_int8"]
+    rows = []
+    for name in report["class_names"]:
+        entry, host_entry = device["per_class"][name], host["per_class"][name]
+        if entry["support"] == 0 and host_entry["support"] == 0:
+            rows.append([name, "no samples", "", "", "", 0])
+            continue
+        rows.append([name, percent(entry["precision"]), percent(entry["recall"]),
+                     percent(host_entry["precision"]), percent(host_entry["recall"]), entry["support"]])
+    return tabulate(rows, headers=["class", "device P", "device R", "host P", "host R", "frames"])
+
+
+def _breakdown_tables(report: dict) -> list[str]:
+    tables = []
+    for key, groups in report["breakdowns"].items():
+        rows = [[group[key], group["frames"], percent(group["device"]["accuracy"]), interval(group["device"]["ci95"]),
+                 percent(group["host_int8"]["accuracy"])] for group in groups]
+        tables.append(tabulate(rows, headers=[key, "frames", "device accuracy", "95 % CI", "host int8 accuracy"]))
+    return tables
+
+
+def _raw_mode_block(report: dict) -> str:
+    raw = report.get("raw_mode")
+    if not raw:
+        return ""
+    pre, flt = raw["preprocessing_mismatches"], raw["filter"]
+    lines = [f"raw mode: preprocessing mismatches (device echo vs host input): {pre['count']} of "
+             f"{pre['compared']} frames compared",
+             f"distance filter: device rejected / host kept {flt['device_rejected_host_kept']['count']}, "
+             f"device kept / host rejected {flt['device_kept_host_rejected']['count']}"]
+    for item in pre["frames"][:SHOWN_MISMATCHES]:
+        lines.append(f"  {item['file']} frame {item['frame']}: {item['differing_elements']} elements differ "
+                     f"(max |diff| {item['max_abs_diff']})")
+    return "\n".join(lines)
+
+
+def _latency_table(report: dict) -> str:
+    rows = []
+    for stage, block in report["latency"].items():
+        if block is None:
+            continue
+        rows.append([stage, block["label"], *_stat_cells(block["stats"])])
+        if block.get("us"):
+            rows.append([stage, "microseconds", *_stat_cells(block["us"])])
+    headers = ["latency", "unit", "mean", "min", "max", "std", "p50", "p95", "p99"]
+    return tabulate(rows, headers=headers, disable_numparse=True) if rows else "latency: not measured"
+
+
+def _resources_block(report: dict) -> str:
+    link, firmware = report["link"], report["firmware"]
+    lines = []
+    if link["frames_per_s"] is not None:
+        rate = f", {link['bytes_per_s']:,.0f} bytes/s" if link["bytes_per_s"] is not None else ""
+        lines.append(f"link: {link['frames_per_s']:.1f} frames/s{rate} over {link['wall_seconds']:.1f} s")
+    if firmware["flash_bytes"] is not None:
+        lines.append(f"firmware: flash {firmware['flash_bytes']:,} bytes ({firmware['flash_kib']:.2f} KiB), "
+                     f"RAM {firmware['ram_bytes']:,} bytes ({firmware['ram_kib']:.2f} KiB)")
+    if firmware["stack_used_bytes"] is not None:
+        lines.append(f"stack high-water mark: {firmware['stack_used_bytes']} of "
+                     f"{firmware['stack_size_bytes'] or '?'} bytes")
+    return "\n".join(lines)
+
+
+def _gates_table(gate_results) -> str:
+    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit] for g in gate_results]
+    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit"],
+                                disable_numparse=True)
+
+
+def _stat_cells(stats: dict) -> list[str]:
+    return [_number(stats[key]) for key in ("mean", "min", "max", "std", "p50", "p95", "p99")]
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
