@@ -37,7 +37,8 @@ def _train(config, args):
     from training.reporting.tables import metrics_table
     from training.train.trainer import run_training
 
-    result = run_training(config, args.output_dir, args.skip_bad_files, verbose=0 if args.quiet else 2)
+    result = run_training(config, args.output_dir, args.skip_bad_files, verbose=0 if args.quiet else 2,
+                          overwrite=args.overwrite)
     metrics = result.metrics
     print()
     print(metrics_table(metrics["splits"]))
@@ -57,7 +58,7 @@ def cmd_evaluate(args) -> int:
     from training.evaluate import run_evaluation
 
     config = load_config(args.config, args.overrides)
-    run_evaluation(config, args.model, args.output_dir, args.skip_bad_files)
+    run_evaluation(config, args.model, args.output_dir, args.skip_bad_files, overwrite=args.overwrite)
     return 0
 
 
@@ -74,7 +75,8 @@ def cmd_run(args) -> int:
     if mode == "training":
         _train(config, args)
     elif mode == "evaluation":
-        run_evaluation(config, config.general.model_path, args.output_dir, args.skip_bad_files)
+        run_evaluation(config, config.general.model_path, args.output_dir, args.skip_bad_files,
+                       overwrite=args.overwrite)
     elif mode == "export":
         model = Path(config.general.model_path)
         inputs = inputs_from_config(config, model) if model.suffix != ".tflite" else None
@@ -90,11 +92,13 @@ def cmd_run(args) -> int:
 
 def cmd_crossval(args) -> int:
     from training.config import load_config
-    from training.train.crossval import crossval_table, run_crossval
+    from training.train.crossval import check_folds, crossval_table, run_crossval
 
+    check_folds(args.folds)
     config = load_config(args.config, args.overrides)
     summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
-                           verbose=0 if args.quiet else 2, inner_validation=args.inner_validation)
+                           verbose=0 if args.quiet else 2, inner_validation=args.inner_validation,
+                           overwrite=args.overwrite)
     print()
     if summary["inner_validation"] == "none":
         print(f"cross-validation by {args.by} (each fold trains on all its training part; last epoch scored)")
@@ -126,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(train)
     train.add_argument("--output-dir", help="run folder (default experiments_outputs/<timestamp>)")
     train.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    _overwrite_argument(train)
     train.set_defaults(func=cmd_train)
 
     run = sub.add_parser("run", help="do what the config's operation_mode says "
@@ -133,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(run)
     run.add_argument("--output-dir", help="run or output folder")
     run.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    _overwrite_argument(run)
     run.set_defaults(func=cmd_run)
 
     evaluate = sub.add_parser("evaluate", help="accuracy and confusion matrix of a model on the test set")
     _config_arguments(evaluate)
     evaluate.add_argument("--model", required=True, help="Keras .keras/.h5 model, or a run folder")
     evaluate.add_argument("--output-dir", help="where to write the metrics and figures")
+    _overwrite_argument(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
 
     crossval = sub.add_parser("crossval", help="train one model per fold (by user or session), print the table")
@@ -152,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "The held-out fold itself never picks anything")
     crossval.add_argument("--output-dir", help="folder of the cross-validation (default experiments_outputs/...)")
     crossval.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    _overwrite_argument(crossval)
     crossval.set_defaults(func=cmd_crossval)
 
     info = sub.add_parser("info", help="per class: sessions, files, frames before and after filtering")
@@ -163,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="allow --output-dir to name a folder that holds a finished run (its files are replaced)")
+
+
 def _add_other_parsers(sub) -> None:
     from training.data.synth_cli import add_synth_parser
     from training.export.cli import add_export_parser
@@ -171,15 +184,29 @@ def _add_other_parsers(sub) -> None:
     add_export_parser(sub)
 
 
+def _check_output_dir_first(args) -> None:
+    """A bad --output-dir fails in a second, not after minutes of data loading."""
+    from training.train.run_folder import check_output_dir
+
+    if getattr(args, "output_dir", None):
+        check_output_dir(args.output_dir, overwrite=True)  # commands that refuse a finished run check again
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {' '.join(str(message).split())}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line_warning
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=DeprecationWarning)
+            _check_output_dir_first(args)
             return args.func(args)
     except HandPostureError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever the message holds
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: what was written to the run folder so far is kept", file=sys.stderr)

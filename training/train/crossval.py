@@ -38,7 +38,7 @@ from training.reporting.metrics import classification_metrics
 from training.reporting.plots import plot_confusion_matrix
 from training.train.data_setup import Splits, take_frames, preprocessing_spec
 from training.train.evaluation import predict_classes
-from training.train.run_folder import create_run_folder
+from training.train.run_folder import check_output_dir, create_run_folder
 from training.train.tracking import MlflowTracker
 from training.train.trainer import compile_model, fit, preflight, seed_everything
 
@@ -73,18 +73,33 @@ def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: i
         names = {u: (u if count == len(users) else f"fold{i % count + 1}") for i, u in enumerate(users)}
         return np.array([names[u] for u in prepared.users], dtype=object)
     count = folds or 5
+    check_folds(count)
     rng = np.random.default_rng(seed)
     fold_of_session = {}
     for label in np.unique(prepared.y):
         sessions = rng.permutation(sorted(set(prepared.sessions[prepared.y == label].tolist())))
         for i, session in enumerate(sessions):
             fold_of_session[session] = f"fold{i % count + 1}"
+    used = sorted(set(fold_of_session.values()))
+    if len(used) < 2:
+        raise ConfigError(f"crossval --by session: every class has a single session, so all land in {used}; "
+                          f"cross-validation by session needs at least two sessions in some class")
     return np.array([fold_of_session[s] for s in prepared.sessions], dtype=object)
+
+
+def check_folds(folds: int | None) -> None:
+    """``--folds``: unset means one per user (by user) or 5 (by session); a given count is at least 2."""
+    if folds is not None and folds < 2:
+        raise ConfigError(f"crossval --folds {folds}: at least 2 folds are needed (each fold is scored by a model "
+                          f"trained on the others); leave --folds out for the default")
 
 
 def run_crossval(config: Config, by: str = "user", folds: int | None = None, output_dir: str | None = None,
                  skip_bad_files: bool = False, verbose: int = 0, track: bool = True,
-                 log=print, inner_validation: str = "auto") -> dict:
+                 log=print, inner_validation: str = "auto", overwrite: bool = False) -> dict:
+    check_folds(folds)
+    if output_dir:
+        check_output_dir(output_dir, overwrite)
     preflight(config)
     if inner_validation == "auto":
         inner_validation = "frame" if callbacks_need_validation(config.training.callbacks) else "none"
@@ -93,7 +108,7 @@ def run_crossval(config: Config, by: str = "user", folds: int | None = None, out
     prepared = prepare(table, spec)
     class_names = table.class_names
     assignment = fold_assignment(prepared, by, folds, config.general.global_seed)
-    root = create_run_folder(config, output_dir, suffix=f"_crossval_{by}")
+    root = create_run_folder(config, output_dir, suffix=f"_crossval_{by}", overwrite=overwrite)
     save_resolved_config(config, root.path / "config.yaml")
     tracker = MlflowTracker(config.mlflow.uri, root.experiments_root, config.general.project_name,
                             root.path.name) if track else None
@@ -164,10 +179,16 @@ def _summary(results: list[FoldResult], y_true, y_pred, class_names, by: str) ->
 
 def crossval_table(summary: dict) -> str:
     rows = [[f["name"], ", ".join(f["test_groups"]) if summary["by"] != "user" or f["name"].startswith("fold")
-             else f["name"], f["train_frames"], f["test_frames"], f"{f['accuracy']:.2%}",
+             else f["name"], f["train_frames"], f["test_frames"], _percent(f["accuracy"]),
              ", ".join(f["kept_in_training"]) or "-"] for f in summary["folds"]]
-    rows.append(["mean ± std", "", "", "", f"{summary['mean_accuracy']:.2%} ± {summary['std_accuracy']:.2%}", ""])
+    rows.append(["mean ± std", "", "", "", f"{_percent(summary['mean_accuracy'])} ± "
+                 f"{_percent(summary['std_accuracy'])}", ""])
     rows.append(["pooled", "", "", sum(f["test_frames"] for f in summary["folds"]),
-                 f"{summary['pooled']['accuracy']:.2%}", ""])
+                 _percent(summary["pooled"]["accuracy"]), ""])
     headers = ["fold", "held out", "train frames", "test frames", "accuracy", "kept in training (single-group class)"]
     return tabulate(rows, headers=headers, tablefmt="github")
+
+
+def _percent(value) -> str:
+    """A fold without test frames has no accuracy: "n/a", not "nan%"."""
+    return "n/a" if value is None or value != value else f"{value:.2%}"

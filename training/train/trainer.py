@@ -16,14 +16,14 @@ import numpy as np
 from training.config.loader import config_to_dict, save_resolved_config
 from training.config.schema import Config
 from training.data.augment import AugmentedSequence, RawAugmenter
-from training.errors import DatasetError
+from training.errors import ConfigError, DatasetError
 from training.models.factory import model_for_config
 from training.reporting.plots import plot_training_curves
 from training.train.callbacks import build_config_callbacks
 from training.train.data_setup import Splits, load_splits, preprocessing_spec
 from training.train.evaluation import evaluate_splits
 from training.train.optimizers import build_optimizer
-from training.train.run_folder import RunFolder, create_run_folder
+from training.train.run_folder import RunFolder, check_output_dir, create_run_folder
 from training.train.tracking import MlflowTracker
 
 
@@ -97,23 +97,31 @@ def fit(model: keras.Model, splits: Splits, config: Config, folder: RunFolder, t
     return {k: [float(v) for v in values] for k, values in history.history.items()}
 
 
-def preflight(config: Config) -> None:
-    """Check what only Keras can check (optimizer, callbacks, augmentations) before any data is read."""
-    build_optimizer(config.training.optimizer)
-    build_config_callbacks(config.training.callbacks)
-    RawAugmenter.from_config(config.data_augmentation, preprocessing_spec(config))
+def preflight(config: Config) -> keras.Model:
+    """Check what only Keras can check (optimizer, callbacks, augmentations, the model and its frozen layers)
+    before any data is read or any folder made; the model is returned, built but not compiled."""
+    try:
+        build_optimizer(config.training.optimizer)
+        build_config_callbacks(config.training.callbacks)
+        RawAugmenter.from_config(config.data_augmentation, preprocessing_spec(config))
+        return model_for_config(config, len(config.dataset.class_names))
+    except ConfigError as exc:
+        if str(exc).startswith(config.source):
+            raise
+        raise ConfigError(f"{config.source}: {exc}") from exc
 
 
 def run_training(config: Config, output_dir: str | None = None, skip_bad_files: bool = False,
-                 verbose: int = 2, track: bool = True) -> TrainingResult:
-    preflight(config)
+                 verbose: int = 2, track: bool = True, overwrite: bool = False) -> TrainingResult:
+    if output_dir:
+        check_output_dir(output_dir, overwrite)
     seed_everything(config)
+    model = preflight(config)
     splits = load_splits(config, skip_bad_files)
-    folder = create_run_folder(config, output_dir)
+    folder = create_run_folder(config, output_dir, overwrite=overwrite)
     save_resolved_config(config, folder.path / "config.yaml")
     folder.write_json("split_manifest.json", splits.manifest)
     folder.write_json("dataset_fingerprint.json", splits.fingerprint)
-    model = model_for_config(config, len(splits.class_names))
     compile_model(model, config, len(splits.class_names))
     tracker = MlflowTracker(config.mlflow.uri, folder.experiments_root, config.general.project_name,
                             folder.path.name) if track else None
