@@ -1,7 +1,142 @@
-"""The thin pytest plugin of the HIL suite: options and fixtures over the :mod:`hil` library."""
+"""The thin pytest plugin of the HIL suite (``pytest hil --board BOARD``): options, and fixtures that bring
+the board up once per session and share the streamed results between the tests of ``hil/suite/``.
+
+A board that cannot be brought up fails every test with the same reason (the failure is sticky: the board is
+not hammered again), never a silent skip. Everything here delegates to the :mod:`hil` library.
+"""
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+MODES = ("raw", "tensor")
+_OUTCOMES = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("hil", "hardware-in-the-loop validation")
-    group.addoption("--board", default=None, help="board name from configs/boards (host, qemu-stm32f405, nucleo-f401re)")
+    group = parser.getgroup("hil", "hardware-in-the-loop validation (pytest hil --board BOARD)")
+    group.addoption("--board", default=None,
+                    help="board from configs/boards (host, qemu-stm32f405, nucleo-f401re); default: hil.board")
+    group.addoption("--run-dir", default=None, help="run folder (default: the newest in experiments_outputs/)")
+    group.addoption("--port", default=None, help="serial device or pyserial URL; for host/QEMU: attach to it")
+    group.addoption("--probe", default=None, help="ST-LINK serial number (several boards attached)")
+    group.addoption("--flasher", default=None, help="pyocd | st-flash | openocd | stm32cubeprogrammer | mass-storage")
+    group.addoption("--no-flash", action="store_true", help="use the firmware already on the board")
+    group.addoption("--mode", default=None, choices=("raw", "tensor", "both"),
+                    help="what to stream (default: both, raw frames and int8 tensors)")
+    group.addoption("--limit", type=int, default=None, help="validate N frames spread over the test set")
+    group.addoption("--gate", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a gate of hil.gates, e.g. --gate min_accuracy=0.9")
+    group.addoption("--hil-set", action="append", default=[], metavar="section.key=value",
+                    help="config override, e.g. --hil-set dataset.test_path=DIR")
+    group.addoption("--hil-output-dir", default=None, help="where the reports go (default RUN/hil/...)")
+    group.addoption("--hil-timeout", type=float, default=2.0, help="seconds without a reply before a resend")
+    group.addoption("--hil-link", default=None, help="wrap the link, e.g. 'faulty://?drop=0.01&inner={url}'")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "hil: runs on the board given by --board")
+
+
+def pytest_generate_tests(metafunc):
+    if "hil_mode" in metafunc.fixturenames:
+        mode = metafunc.config.getoption("--mode") or "both"
+        metafunc.parametrize("hil_mode", MODES if mode == "both" else (mode,), scope="session")
+    if "hil_gate" in metafunc.fixturenames:
+        from hil.gates import gate_names
+
+        metafunc.parametrize("hil_gate", gate_names(), scope="session")
+
+
+class _Sticky:
+    """Remembers the first failure of a session-wide step so later tests fail fast with the same reason."""
+
+    def __init__(self):
+        self.values, self.errors = {}, {}
+
+    def get(self, key, make):
+        if key in self.errors:
+            pytest.fail(f"(earlier failure, not retried) {self.errors[key]}", pytrace=False)
+        if key not in self.values:
+            try:
+                self.values[key] = make()
+            except Exception as exc:  # noqa: BLE001 - every bring-up failure must fail the suite clearly
+                self.errors[key] = f"{type(exc).__name__}: {exc}"
+                pytest.fail(self.errors[key], pytrace=False)
+        return self.values[key]
+
+
+@pytest.fixture(scope="session")
+def hil_request(pytestconfig):
+    from hil.gates import parse_gate_overrides
+    from hil.runner import BoardOptions
+    from hil.validation import ValidationRequest
+
+    option = pytestconfig.getoption
+    options = BoardOptions(board=option("--board"), port=option("--port"), probe=option("--probe"),
+                           flasher=option("--flasher"), flash=not option("--no-flash"),
+                           link_wrapper=option("--hil-link"), timeout_s=option("--hil-timeout"))
+    run_dir = Path(option("--run-dir")) if option("--run-dir") else None
+    out = Path(option("--hil-output-dir")) if option("--hil-output-dir") else None
+    return ValidationRequest(options, run_dir, out, None, option("--limit"), list(option("--hil-set")),
+                             parse_gate_overrides(option("--gate")), progress=False)
+
+
+@pytest.fixture(scope="session")
+def _hil_sticky():
+    return _Sticky()
+
+
+@pytest.fixture(scope="session")
+def hil_settings(hil_request, _hil_sticky):
+    from hil.validation import resolve_settings
+
+    def make():
+        import dataclasses
+        import time
+
+        settings = resolve_settings(hil_request)
+        if hil_request.options.board is None:
+            hil_request.options.board = settings.config.hil.board
+        base = hil_request.output_dir or (settings.run.hil_dir /
+                                          f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
+        return dataclasses.replace(settings, output_dir=Path(base))
+
+    return _hil_sticky.get("settings", make)
+
+
+@pytest.fixture(scope="session")
+def hil_board(hil_request, hil_settings, _hil_sticky):
+    """The board, brought up once: exported, built, flashed or started, handshaken, model hash checked."""
+    from hil.runner import BoardSession
+
+    session = BoardSession(hil_request.options, hil_settings.run, hil_settings.output_dir / "board")
+    yield _hil_sticky.get("board", session.open)
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def hil_outcome(hil_mode, hil_settings, hil_board, _hil_sticky, pytestconfig):
+    """The streamed validation of one mode, with its report and judged gates, shared by the suite's tests."""
+    import dataclasses
+
+    from hil.runner import validate
+    from hil.validation import ValidationOutcome, prepare_frames, report_and_judge
+
+    def make():
+        settings = dataclasses.replace(hil_settings, mode=hil_mode, output_dir=hil_settings.output_dir / hil_mode)
+        frames, references = prepare_frames(settings, hil_board.export)
+        validate(hil_board, frames, references, hil_mode, settings.output_dir, progress=False)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+        outcome = ValidationOutcome(settings.output_dir, report, gates, summary)
+        pytestconfig.stash.setdefault(_OUTCOMES, []).append(outcome)
+        return outcome
+
+    return _hil_sticky.get(("outcome", hil_mode), make)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for outcome in config.stash.get(_OUTCOMES, []):
+        terminalreporter.section(f"HIL report: {outcome.output_dir}")
+        terminalreporter.write_line(outcome.summary)

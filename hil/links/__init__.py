@@ -1,0 +1,25 @@
+"""Links are pyserial URLs: a device path, ``socket://host:port`` (QEMU), ``rfc2217://host:port`` (a board on
+another machine), ``loop://``, or ``faulty://?...&inner=URL`` (hil.links.protocol_faulty: fault injection).
+:func:`open_link` is the one way a link opens."""
+from __future__ import annotations
+
+import serial
+
+from hil.errors import LinkError
+
+# pyserial finds URL handlers as <package>.protocol_<scheme>
+if "hil.links" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("hil.links")
+
+
+def open_link(url: str, baudrate: int = 921600, timeout: float = 0.05):
+    """Open ``url`` with a short read timeout (the client polls); a clear error names the URL and the fix."""
+    try:
+        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=5)
+    except (serial.SerialException, ValueError, OSError) as exc:
+        hint = ""
+        if "busy" in str(exc).lower() or "lock" in str(exc).lower():
+            hint = " (another program holds the port: close it, e.g. a serial terminal)"
+        elif "no such file" in str(exc).lower() or "could not open" in str(exc).lower():
+            hint = " (no such port: check --port, or omit it to find the board by its USB ids)"
+        raise LinkError(f"cannot open link {url!r}: {exc}{hint}") from exc

@@ -1,0 +1,238 @@
+"""A validation, end to end: run folder -> export -> firmware -> board -> streamed frames -> output folder.
+
+The library behind ``python -m hil run`` and ``pytest hil``: :class:`BoardSession` brings the board up once
+(export and build as needed, cached by model hash; flash or start; handshake; stale firmware refused) and
+:func:`validate` streams a test set through it into an output folder (``results.jsonl`` appended as results
+arrive, ``references.npz``, ``run_meta.json``, ``serial.log``).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hil.client import DeviceClient
+from hil.errors import HilError
+from hil.links import open_link
+from hil.protocol.messages import InferRaw, InferTensor
+from hil.report.atomic import write_text_atomic
+from hil.results_log import ResultsLog, completed_indices
+from hil.serial_log import SerialLog
+from tofhil.folders import ExportFolder, RunFolder
+
+
+@dataclass
+class BoardOptions:
+    """How to reach the board: the command-line options of ``python -m hil`` and ``pytest hil``."""
+
+    board: str
+    port: str | None = None  # a device path or a pyserial URL; bypasses discovery
+    probe: str | None = None  # ST-LINK serial number, with several boards attached
+    flasher: str | None = None
+    flash: bool = True
+    link_wrapper: str | None = None  # e.g. "faulty://?drop=0.01&seed=1&inner={url}" (fault injection)
+    timeout_s: float = 2.0
+
+
+@dataclass
+class BoardSession:
+    """A board running the run's firmware, handshaken; ``close()`` releases everything (idempotent)."""
+
+    options: BoardOptions
+    run: RunFolder
+    log_dir: Path
+    spec: object = None
+    export: ExportFolder | None = None
+    image: object = None
+    target: object = None
+    link: object = None
+    client: DeviceClient | None = None
+    serial_log: SerialLog | None = None
+    timings: dict = field(default_factory=dict)
+
+    def open(self) -> BoardSession:
+        from tofhil.boards import load_board
+
+        self.spec = load_board(self.options.board)
+        started = time.perf_counter()
+        self.export = ensure_export(self.run)
+        self.image = build_firmware(self.export, self.options.board)
+        self.timings["build_s"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        self.target = make_target(self.spec, self.options, self.log_dir)
+        url = self.target.start(self.image)
+        self._connect(url)
+        self.timings["bring_up_s"] = round(time.perf_counter() - started, 2)
+        return self
+
+    def _connect(self, url: str) -> None:
+        if self.options.link_wrapper:
+            url = self.options.link_wrapper.replace("{url}", url)
+        self.link = open_link(url, baudrate=self.spec.uart.baud if self.spec.uart else 921600)
+        self.serial_log = SerialLog(self.log_dir / "serial.log")
+        self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
+                                   expected_sha256=self.export.model_sha256(), on_reset=self._on_reset)
+        self.client.handshake()
+
+    def _on_reset(self) -> None:
+        self.serial_log.note("board reset seen by the client")
+
+    def restart(self) -> None:
+        """Reset the board through its target and handshake again (the link is reopened when it changed)."""
+        old_url = getattr(self.target, "link_url", None)
+        self.target.reset()
+        new_url = getattr(self.target, "link_url", None)
+        if new_url != old_url:
+            self.link.close()
+            self._connect(new_url)
+        else:
+            self.client.handshake()
+
+    def close(self) -> None:
+        for closer in (getattr(self.link, "close", None), getattr(self.serial_log, "close", None),
+                       getattr(self.target, "stop", None)):
+            if closer:
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001 - closing must go on; the original error matters
+                    pass
+
+    def __enter__(self) -> BoardSession:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def ensure_export(run: RunFolder) -> ExportFolder:
+    """The run's export folder, made with ``python -m training export`` when missing or older than the model."""
+    if (run.export_dir / "model_int8.tflite").is_file():
+        export = ExportFolder.open(run.export_dir)
+        if export.is_current_for(run):
+            return export
+    print(f"exporting {run.path} (python -m training export)", file=sys.stderr, flush=True)
+    result = subprocess.run([sys.executable, "-m", "training", "export", str(run.path)], capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise HilError(f"export of {run.path} failed:\n{(result.stderr or result.stdout).strip()[-2000:]}")
+    return ExportFolder.open(run.export_dir)
+
+
+def build_firmware(export: ExportFolder, board: str):
+    from tofhil.firmware import build_project, generate_project
+
+    return build_project(generate_project(export.path, board))
+
+
+def make_target(spec, options: BoardOptions, log_dir: Path):
+    if spec.kind == "host":
+        from hil.targets.host import HostTarget
+
+        return HostTarget(spec, log_dir)
+    if spec.kind == "qemu":
+        from hil.targets.qemu import QemuTarget
+
+        return QemuTarget(spec, log_dir)
+    from hil.targets.physical import PhysicalTarget
+
+    return PhysicalTarget(spec, flasher=options.flasher, port=options.port, probe=options.probe,
+                          flash=options.flash)
+
+
+def validate(session: BoardSession, frames, references: dict, mode: str, output_dir: Path,
+             progress: bool = True, resume: bool = False, on_frame=None) -> Path:
+    """Stream ``frames`` through the board; every result is appended to ``output_dir/results.jsonl``."""
+    output_dir = Path(output_dir)
+    done = completed_indices(output_dir / "results.jsonl") if resume else set()
+    if not resume and (output_dir / "results.jsonl").exists():
+        raise HilError(f"{output_dir / 'results.jsonl'} exists: pass --resume to continue that run, or another "
+                       "--output-dir")
+    hello = session.client.hello
+    if mode == "raw" and not hello.has_preprocessing:
+        raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
+    indices = [i for i in _frame_indices(frames, references, mode) if i not in done]
+    log, started = ResultsLog(output_dir / "results.jsonl"), time.perf_counter()
+    sent_before = session.client.counters.bytes_sent
+    received_before = session.client.counters.bytes_received
+    bar = _progress(len(indices), len(done), progress, f"{session.options.board} {mode}")
+    try:
+        requests = ((i, _request(frames, references, mode, i)) for i in indices)
+        for index, result, attempts in session.client.stream(requests):
+            log.append(_record(frames, index, result, attempts))
+            bar.update(1)
+            if on_frame:
+                on_frame(index)
+    finally:
+        log.close()
+        bar.close()
+    _write_meta(session, frames, mode, output_dir, time.perf_counter() - started,
+                session.client.counters.bytes_sent - sent_before,
+                session.client.counters.bytes_received - received_before, len(indices))
+    return output_dir
+
+
+def _frame_indices(frames, references: dict, mode: str) -> list[int]:
+    if mode == "raw":
+        return list(range(len(frames)))
+    return [i for i in range(len(frames)) if references["host_kept"][i]]  # a tensor exists for kept frames
+
+
+def _request(frames, references: dict, mode: str, i: int):
+    if mode == "raw":
+        raw = frames.raw
+        return InferRaw(tuple(int(v) for v in raw.distance_mm[i]), tuple(int(v) for v in raw.signal_per_spad[i]),
+                        tuple(int(v) for v in raw.target_status[i]), echo=True)
+    return InferTensor(tuple(int(v) for v in references["host_input"][i]))
+
+
+def _record(frames, index: int, result, attempts: int) -> dict:
+    ok = result.status == 0
+    return {"index": int(index), "file": str(frames.files[index]), "frame": int(frames.frames[index]),
+            "user": str(frames.users[index]), "session": str(frames.sessions[index]),
+            "label": int(frames.labels[index]), "status": "ok" if ok else "rejected",
+            "output": list(result.output) if ok else None,
+            "input": list(result.echoed_input) if result.echoed_input is not None else None,
+            "infer_ticks": int(result.infer_ticks), "preprocess_ticks": int(result.preprocess_ticks),
+            "attempts": int(attempts)}
+
+
+def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall: float, sent: int,
+                received: int, streamed: int) -> None:
+    hello = session.client.hello
+    stats = session.client.stats()
+    meta_path = output_dir / "run_meta.json"
+    previous = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = {
+        "board": session.options.board, "board_kind": session.spec.kind, "mode": mode,
+        "split": frames.split, "frames": len(frames), "class_names": frames.class_names,
+        "run_dir": str(session.run.path), "export_dir": str(session.export.path),
+        "model_sha256": hello.model_sha256,
+        "hello": {k: getattr(hello, k) for k in hello.__dataclass_fields__},
+        "timer_kind": hello.timer_kind, "timer_unit": hello.timer_unit,
+        "firmware": _firmware_meta(session.image),
+        "stats": {k: getattr(stats, k) for k in stats.__dataclass_fields__},
+        "link": session.client.counters.to_dict(),
+        "wall_seconds": round(previous.get("wall_seconds", 0) + wall, 3),
+        "bytes_sent": previous.get("bytes_sent", 0) + sent,
+        "bytes_received": previous.get("bytes_received", 0) + received,
+        "frames_streamed": previous.get("frames_streamed", 0) + streamed,
+        "timings": session.timings,
+        "link_url": getattr(session.target, "link_url", None),
+        "link_wrapper": session.options.link_wrapper,
+    }
+    write_text_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+
+
+def _firmware_meta(image) -> dict:
+    keys = ("flash_bytes", "ram_bytes", "elf", "board")
+    return {k: (str(getattr(image, k)) if k == "elf" else getattr(image, k, None)) for k in keys}
+
+
+def _progress(total: int, already: int, enabled: bool, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total + already, initial=already, disable=not enabled, unit="frame", desc=label,
+                file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
