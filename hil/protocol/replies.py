@@ -1,0 +1,208 @@
+"""The device's replies (HELLO, RESULT, STATS, ERROR): payload layouts of docs/protocol.md."""
+from __future__ import annotations
+
+import math
+import re
+import struct
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from hil.errors import ProtocolError
+from hil.protocol.fields import check_int, check_ints, decode_text, encode_text, expect_size
+from hil.protocol.status import STATUS_CODES, status_name, status_text
+
+PROTOCOL_VERSION = 1
+TIMER_UNITS = {0: "cycles", 1: "instructions", 2: "ns"}  # DWT cycle counter, SysTick under -icount, host clock
+FLAG_HAS_PREPROCESSING = 0x01
+FLAG_ECHO = 0x01
+U32 = 0xFFFFFFFF
+HELLO_FIXED = struct.Struct("<BBII32sfifiHHHB")  # 65 bytes, then firmware version and board name texts
+RESULT_FIXED = struct.Struct("<BBII")  # status, flags, infer_ticks, preprocess_ticks
+STATS_FIXED = struct.Struct("<7I")
+
+
+def _check_float32(message: str, field: str, value) -> float:
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 3.4e38:
+        raise ProtocolError(f"{message} field {field} = {value!r} is not a finite float32")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Hello:
+    """The device's self-description: protocol, timer, clock, model identity and quantization, sizes."""
+
+    TYPE: ClassVar[int] = 0x81
+    protocol_version: int
+    timer_kind: int
+    core_clock_hz: int
+    timer_hz: int
+    model_sha256: str
+    input_scale: float
+    input_zero_point: int
+    output_scale: float
+    output_zero_point: int
+    input_size: int
+    output_size: int
+    max_payload: int
+    has_preprocessing: bool
+    firmware_version: str
+    board: str
+
+    def __post_init__(self):
+        for name, high in (("protocol_version", 255), ("core_clock_hz", U32), ("timer_hz", U32),
+                           ("input_size", 0xFFFF), ("output_size", 0xFFFF), ("max_payload", 0xFFFF)):
+            check_int("HELLO", name, getattr(self, name), 0, high)
+        check_int("HELLO", "timer_kind", self.timer_kind, 0, max(TIMER_UNITS))
+        for name in ("input_zero_point", "output_zero_point"):
+            check_int("HELLO", name, getattr(self, name), -2**31, 2**31 - 1)
+        for name in ("input_scale", "output_scale"):
+            object.__setattr__(self, name, _check_float32("HELLO", name, getattr(self, name)))
+        if not isinstance(self.model_sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", self.model_sha256):
+            raise ProtocolError(f"HELLO field model_sha256 = {self.model_sha256!r} is not 64 lowercase hex digits")
+        object.__setattr__(self, "has_preprocessing", bool(self.has_preprocessing))
+        encode_text("HELLO", "firmware_version", self.firmware_version)
+        encode_text("HELLO", "board", self.board)
+
+    @property
+    def timer_unit(self) -> str:
+        """What ``infer_ticks`` converts to: cycles (DWT), instructions (QEMU SysTick) or ns (host)."""
+        return TIMER_UNITS[self.timer_kind]
+
+    def ticks_to_unit(self, ticks: int) -> float:
+        """Timer ticks in ``timer_unit``: instructions = ticks * 1e9 / timer_hz under -icount shift=0."""
+        if self.timer_kind == 0:
+            return float(ticks)
+        if self.timer_hz == 0:
+            raise ProtocolError("HELLO field timer_hz is 0; ticks cannot be converted")
+        return ticks * 1e9 / self.timer_hz
+
+    def payload(self) -> bytes:
+        fixed = HELLO_FIXED.pack(self.protocol_version, self.timer_kind, self.core_clock_hz, self.timer_hz,
+                                 bytes.fromhex(self.model_sha256), self.input_scale, self.input_zero_point,
+                                 self.output_scale, self.output_zero_point, self.input_size, self.output_size,
+                                 self.max_payload, FLAG_HAS_PREPROCESSING if self.has_preprocessing else 0)
+        return (fixed + encode_text("HELLO", "firmware_version", self.firmware_version)
+                + encode_text("HELLO", "board", self.board))
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Hello:
+        if len(payload) < HELLO_FIXED.size + 2:
+            raise ProtocolError(f"HELLO payload is {len(payload)} bytes; at least {HELLO_FIXED.size + 2} expected")
+        values = list(HELLO_FIXED.unpack_from(payload))
+        values[4] = values[4].hex()
+        check_int("HELLO", "flags", values[12], 0, FLAG_HAS_PREPROCESSING)
+        firmware_version, offset = decode_text("HELLO", "firmware_version", payload, HELLO_FIXED.size)
+        board, offset = decode_text("HELLO", "board", payload, offset)
+        expect_size("HELLO", payload, offset)
+        return cls(*values, firmware_version, board)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One inference: status (OK or FRAME_REJECTED), timer ticks, int8 outputs, the echoed int8 input if asked."""
+
+    TYPE: ClassVar[int] = 0x82
+    status: int
+    infer_ticks: int
+    preprocess_ticks: int
+    output: tuple[int, ...] = ()
+    echoed_input: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        check_int("RESULT", "status", self.status, 0, 255)
+        check_int("RESULT", "infer_ticks", self.infer_ticks, 0, U32)
+        check_int("RESULT", "preprocess_ticks", self.preprocess_ticks, 0, U32)
+        object.__setattr__(self, "output", check_ints("RESULT", "output", self.output, -128, 127))
+        if self.echoed_input is not None:
+            object.__setattr__(self, "echoed_input",
+                               check_ints("RESULT", "echoed_input", self.echoed_input, -128, 127))
+        if self.status != STATUS_CODES["OK"] and self.output:
+            raise ProtocolError(f"RESULT field output must be empty when status is {self.status_name}")
+
+    @property
+    def status_name(self) -> str:
+        return status_name(self.status)
+
+    def payload(self) -> bytes:
+        echo = self.echoed_input or ()
+        flags = FLAG_ECHO if self.echoed_input is not None else 0
+        return (RESULT_FIXED.pack(self.status, flags, self.infer_ticks, self.preprocess_ticks)
+                + struct.pack(f"<{len(self.output)}b{len(echo)}b", *self.output, *echo))
+
+    @classmethod
+    def from_payload(cls, payload: bytes, input_size: int | None, output_size: int | None) -> Result:
+        if len(payload) < RESULT_FIXED.size:
+            raise ProtocolError(f"RESULT payload is {len(payload)} bytes; at least {RESULT_FIXED.size} expected")
+        status, flags, infer_ticks, preprocess_ticks = RESULT_FIXED.unpack_from(payload)
+        check_int("RESULT", "flags", flags, 0, FLAG_ECHO)
+        n_out = 0 if status != STATUS_CODES["OK"] else _size("output_size", output_size)
+        n_echo = _size("input_size", input_size) if flags & FLAG_ECHO else 0
+        expect_size("RESULT", payload, RESULT_FIXED.size + n_out + n_echo)
+        values = struct.unpack_from(f"<{n_out}b{n_echo}b", payload, RESULT_FIXED.size)
+        echo = values[n_out:] if flags & FLAG_ECHO else None
+        return cls(status, infer_ticks, preprocess_ticks, values[:n_out], echo)
+
+
+def _size(name: str, value: int | None) -> int:
+    if value is None:
+        raise ProtocolError(f"RESULT cannot be decoded without the HELLO's {name}")
+    return value
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The device's counters: stack high-water mark, decoder counts, lost bytes, ERROR replies sent."""
+
+    TYPE: ClassVar[int] = 0x84
+    stack_used_bytes: int
+    stack_size_bytes: int
+    frames_ok: int
+    crc_errors: int
+    framing_errors: int
+    rx_overflows: int
+    requests_rejected: int
+
+    def __post_init__(self):
+        for field in fields(self):
+            check_int("STATS", field.name, getattr(self, field.name), 0, U32)
+
+    def payload(self) -> bytes:
+        return STATS_FIXED.pack(*(getattr(self, field.name) for field in fields(self)))
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Stats:
+        expect_size("STATS", payload, STATS_FIXED.size)
+        return cls(*STATS_FIXED.unpack(payload))
+
+
+@dataclass(frozen=True)
+class Error:
+    """The device refused a request (or a frame): a status code of tofhil_status.h and its text."""
+
+    TYPE: ClassVar[int] = 0x8F
+    code: int
+    text: str
+
+    def __post_init__(self):
+        check_int("ERROR", "code", self.code, 0, 255)
+        encode_text("ERROR", "text", self.text)
+
+    @property
+    def name(self) -> str:
+        return status_name(self.code)
+
+    @classmethod
+    def of(cls, name: str) -> Error:
+        """The ERROR the firmware sends for status ``name`` (its text from the status list)."""
+        return cls(STATUS_CODES[name], status_text(STATUS_CODES[name]))
+
+    def payload(self) -> bytes:
+        return bytes([self.code]) + encode_text("ERROR", "text", self.text)
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Error:
+        if len(payload) < 2:
+            raise ProtocolError(f"ERROR payload is {len(payload)} bytes; at least 2 expected")
+        text, end = decode_text("ERROR", "text", payload, 1)
+        expect_size("ERROR", payload, end)
+        return cls(payload[0], text)
