@@ -1,0 +1,324 @@
+/*
+ * tofhil firmware: the message handlers (docs/protocol.md) over the generated model
+ * (tofhil_model.h) and, when TOFHIL_HAS_PREPROCESS is 1, the generated preprocessing.
+ * Every request gets exactly one reply frame; every length is checked before it is used.
+ * Part of the tofhil validation firmware - do not edit in a generated project.
+ */
+#include <string.h>
+
+#include "tofhil_app.h"
+#include "tofhil_board.h"
+#include "tofhil_model.h"
+
+#ifndef TOFHIL_HAS_PREPROCESS
+#error "define TOFHIL_HAS_PREPROCESS to 1 (tofhil_preprocess.h generated) or 0"
+#endif
+#if TOFHIL_HAS_PREPROCESS
+#include "tofhil_preprocess.h"
+#endif
+#ifndef TOFHIL_FIRMWARE_VERSION
+#define TOFHIL_FIRMWARE_VERSION "0.1.0"
+#endif
+
+#if !TOFHIL_MODEL_INPUT_IS_INT8 || !TOFHIL_MODEL_OUTPUT_IS_INT8
+#error "the validation firmware serves int8-input, int8-output models only"
+#endif
+#define TOFHIL_RESULT_HEADER_SIZE 10u
+#define TOFHIL_RAW_FRAME_ZONES 64u
+#define TOFHIL_INFER_RAW_SIZE (1u + TOFHIL_RAW_FRAME_ZONES * 5u)
+#if TOFHIL_RESULT_HEADER_SIZE + TOFHIL_MODEL_INPUT_SIZE + TOFHIL_MODEL_OUTPUT_SIZE > TOFHIL_PROTO_MAX_PAYLOAD
+#error "model input + output do not fit one RESULT payload (TOFHIL_PROTO_MAX_PAYLOAD)"
+#endif
+
+/* Payload under construction: writes past the end are dropped and make it invalid. */
+typedef struct {
+    uint8_t data[TOFHIL_PROTO_MAX_PAYLOAD];
+    uint16_t length;
+    uint8_t overflow;
+} tofhil_payload_t;
+
+static tofhil_decoder_t tofhil_app_decoder;
+static uint32_t tofhil_app_rejected;
+static tofhil_payload_t tofhil_app_reply;
+static uint8_t tofhil_app_frame[TOFHIL_PROTO_MAX_ENCODED + 1u];
+static int8_t tofhil_app_echo[TOFHIL_MODEL_INPUT_SIZE];
+
+static void tofhil_put_bytes(tofhil_payload_t *p, const void *data, size_t length)
+{
+    if (length == 0u) {
+        return;
+    }
+    if (length > sizeof p->data - p->length) {
+        p->overflow = 1u;
+        return;
+    }
+    memcpy(p->data + p->length, data, length);
+    p->length = (uint16_t)(p->length + length);
+}
+
+static void tofhil_put_u8(tofhil_payload_t *p, uint8_t value)
+{
+    tofhil_put_bytes(p, &value, 1u);
+}
+
+static void tofhil_put_u16(tofhil_payload_t *p, uint16_t value)
+{
+    const uint8_t bytes[2] = {(uint8_t)value, (uint8_t)(value >> 8)};
+    tofhil_put_bytes(p, bytes, sizeof bytes);
+}
+
+static void tofhil_put_u32(tofhil_payload_t *p, uint32_t value)
+{
+    const uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
+    tofhil_put_bytes(p, bytes, sizeof bytes);
+}
+
+static void tofhil_put_f32(tofhil_payload_t *p, float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits); /* IEEE-754 single on both the host and Cortex-M4 */
+    tofhil_put_u32(p, bits);
+}
+
+/* u8 n + n ASCII bytes, cut at 255 */
+static void tofhil_put_text(tofhil_payload_t *p, const char *text)
+{
+    const size_t length = text == NULL ? 0u : strlen(text);
+    const uint8_t n = (uint8_t)(length > 255u ? 255u : length);
+    tofhil_put_u8(p, n);
+    tofhil_put_bytes(p, text, n);
+}
+
+static tofhil_payload_t *tofhil_reply_begin(void)
+{
+    tofhil_app_reply.length = 0u;
+    tofhil_app_reply.overflow = 0u;
+    return &tofhil_app_reply;
+}
+
+static void tofhil_send(uint8_t type, uint16_t seq, const tofhil_payload_t *p)
+{
+    const size_t n = tofhil_encode_frame(type, seq, p->data, p->length, tofhil_app_frame, sizeof tofhil_app_frame);
+    if (n > 0u) {
+        tofhil_board_write(tofhil_app_frame, n);
+    }
+}
+
+static void tofhil_send_error(uint16_t seq, int status)
+{
+    tofhil_payload_t *p = tofhil_reply_begin();
+    tofhil_put_u8(p, (uint8_t)status);
+    tofhil_put_text(p, tofhil_status_string((tofhil_status_t)status));
+    tofhil_app_rejected++;
+    tofhil_send(TOFHIL_MSG_ERROR, seq, p);
+}
+
+static uint8_t tofhil_hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return (uint8_t)(c - '0');
+    }
+    return (c >= 'a' && c <= 'f') ? (uint8_t)(c - 'a' + 10) : 0u; /* the exporter writes lowercase hex */
+}
+
+static void tofhil_put_sha256(tofhil_payload_t *p)
+{
+    static const char hex[] = TOFHIL_MODEL_SHA256;
+    size_t i;
+    for (i = 0; i < 32u; ++i) {
+        const size_t at = 2u * i;
+        const uint8_t hi = at < sizeof hex - 1u ? tofhil_hex_nibble(hex[at]) : 0u;
+        const uint8_t lo = at + 1u < sizeof hex - 1u ? tofhil_hex_nibble(hex[at + 1u]) : 0u;
+        tofhil_put_u8(p, (uint8_t)((hi << 4) | lo));
+    }
+}
+
+static void tofhil_handle_hello(const tofhil_packet_t *request)
+{
+    tofhil_payload_t *p = tofhil_reply_begin();
+    tofhil_put_u8(p, (uint8_t)TOFHIL_PROTO_VERSION);
+    tofhil_put_u8(p, tofhil_board_timer_kind());
+    tofhil_put_u32(p, tofhil_board_core_clock_hz());
+    tofhil_put_u32(p, tofhil_board_timer_hz());
+    tofhil_put_sha256(p);
+    tofhil_put_f32(p, TOFHIL_MODEL_INPUT_SCALE);
+    tofhil_put_u32(p, (uint32_t)(int32_t)TOFHIL_MODEL_INPUT_ZERO_POINT);
+    tofhil_put_f32(p, TOFHIL_MODEL_OUTPUT_SCALE);
+    tofhil_put_u32(p, (uint32_t)(int32_t)TOFHIL_MODEL_OUTPUT_ZERO_POINT);
+    tofhil_put_u16(p, (uint16_t)TOFHIL_MODEL_INPUT_SIZE);
+    tofhil_put_u16(p, (uint16_t)TOFHIL_MODEL_OUTPUT_SIZE);
+    tofhil_put_u16(p, (uint16_t)TOFHIL_PROTO_MAX_PAYLOAD);
+    tofhil_put_u8(p, TOFHIL_HAS_PREPROCESS ? 1u : 0u);
+    tofhil_put_text(p, TOFHIL_FIRMWARE_VERSION);
+    tofhil_put_text(p, tofhil_board_name());
+    tofhil_send(TOFHIL_MSG_HELLO, request->seq, p);
+}
+
+/* Invoke the model on the input already in the arena and send RESULT (or ERROR). */
+static void tofhil_infer_and_reply(uint16_t seq, uint32_t preprocess_ticks, int echo)
+{
+    tofhil_payload_t *p;
+    const uint32_t start = tofhil_board_timer_now();
+    const tofhil_status_t status = tofhil_model_invoke();
+    const uint32_t infer_ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+    if (status != TOFHIL_STATUS_OK) {
+        tofhil_send_error(seq, (int)status);
+        return;
+    }
+    p = tofhil_reply_begin();
+    tofhil_put_u8(p, (uint8_t)TOFHIL_STATUS_OK);
+    tofhil_put_u8(p, echo ? 1u : 0u);
+    tofhil_put_u32(p, infer_ticks);
+    tofhil_put_u32(p, preprocess_ticks);
+    tofhil_put_bytes(p, tofhil_model_output(), TOFHIL_MODEL_OUTPUT_SIZE);
+    if (echo) {
+        tofhil_put_bytes(p, tofhil_app_echo, TOFHIL_MODEL_INPUT_SIZE);
+    }
+    tofhil_send(TOFHIL_MSG_RESULT, seq, p);
+}
+
+static void tofhil_handle_infer_tensor(const tofhil_packet_t *request)
+{
+    if (request->length != TOFHIL_MODEL_INPUT_SIZE || request->payload == NULL) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    memcpy(tofhil_model_input(), request->payload, TOFHIL_MODEL_INPUT_SIZE);
+    tofhil_infer_and_reply(request->seq, 0u, 0);
+}
+
+#if TOFHIL_HAS_PREPROCESS
+static int16_t tofhil_raw_distance[TOFHIL_RAW_FRAME_ZONES];
+static uint16_t tofhil_raw_signal[TOFHIL_RAW_FRAME_ZONES];
+static uint8_t tofhil_raw_status[TOFHIL_RAW_FRAME_ZONES];
+
+/* Little-endian fields into aligned arrays (the payload itself has no alignment). */
+static void tofhil_unpack_raw(const uint8_t *frame)
+{
+    size_t j;
+    for (j = 0; j < TOFHIL_RAW_FRAME_ZONES; ++j) {
+        const uint8_t *d = frame + 2u * j, *s = frame + 2u * (TOFHIL_RAW_FRAME_ZONES + j);
+        tofhil_raw_distance[j] = (int16_t)(uint16_t)(d[0] | (d[1] << 8));
+        tofhil_raw_signal[j] = (uint16_t)(s[0] | (s[1] << 8));
+        tofhil_raw_status[j] = frame[4u * TOFHIL_RAW_FRAME_ZONES + j];
+    }
+}
+
+static void tofhil_send_rejected(uint16_t seq, uint32_t preprocess_ticks)
+{
+    tofhil_payload_t *p = tofhil_reply_begin();
+    tofhil_put_u8(p, (uint8_t)TOFHIL_STATUS_FRAME_REJECTED);
+    tofhil_put_u8(p, 0u);
+    tofhil_put_u32(p, 0u);
+    tofhil_put_u32(p, preprocess_ticks);
+    tofhil_send(TOFHIL_MSG_RESULT, seq, p);
+}
+
+static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
+{
+    uint32_t start, ticks;
+    tofhil_status_t status;
+    int echo;
+    if (request->length != TOFHIL_INFER_RAW_SIZE || request->payload == NULL || (request->payload[0] & 0xFEu)) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    echo = request->payload[0] & 1u;
+    tofhil_unpack_raw(request->payload + 1);
+    start = tofhil_board_timer_now();
+    status = tofhil_preprocess(tofhil_raw_distance, tofhil_raw_signal, tofhil_raw_status, tofhil_model_input());
+    ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+    if (status == TOFHIL_STATUS_FRAME_REJECTED) {
+        tofhil_send_rejected(request->seq, ticks);
+    } else if (status != TOFHIL_STATUS_OK) {
+        tofhil_send_error(request->seq, (int)status);
+    } else {
+        if (echo) { /* before invoke: the arena may reuse the input tensor's bytes */
+            memcpy(tofhil_app_echo, tofhil_model_input(), TOFHIL_MODEL_INPUT_SIZE);
+        }
+        tofhil_infer_and_reply(request->seq, ticks, echo);
+    }
+}
+#else
+static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
+{
+    tofhil_send_error(request->seq, TOFHIL_STATUS_NO_PREPROCESSING);
+}
+#endif
+
+static void tofhil_handle_stats(const tofhil_packet_t *request)
+{
+    tofhil_payload_t *p = tofhil_reply_begin();
+    tofhil_put_u32(p, tofhil_board_stack_used());
+    tofhil_put_u32(p, tofhil_board_stack_size());
+    tofhil_put_u32(p, tofhil_app_decoder.frames_ok);
+    tofhil_put_u32(p, tofhil_app_decoder.crc_errors);
+    tofhil_put_u32(p, tofhil_app_decoder.framing_errors);
+    tofhil_put_u32(p, tofhil_board_rx_overflows());
+    tofhil_put_u32(p, tofhil_app_rejected);
+    tofhil_send(TOFHIL_MSG_STATS, request->seq, p);
+}
+
+void tofhil_app_handle(const tofhil_packet_t *request)
+{
+    if (request == NULL || request->length > TOFHIL_PROTO_MAX_PAYLOAD) {
+        tofhil_send_error(TOFHIL_PROTO_SEQ_UNKNOWN, TOFHIL_STATUS_BAD_ARGUMENT);
+        return;
+    }
+    switch (request->type) {
+    case TOFHIL_MSG_HELLO_REQ:
+    case TOFHIL_MSG_STATS_REQ:
+        if (request->length != 0u) {
+            tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        } else if (request->type == TOFHIL_MSG_HELLO_REQ) {
+            tofhil_handle_hello(request);
+        } else {
+            tofhil_handle_stats(request);
+        }
+        break;
+    case TOFHIL_MSG_INFER_RAW:
+        tofhil_handle_infer_raw(request);
+        break;
+    case TOFHIL_MSG_INFER_TENSOR:
+        tofhil_handle_infer_tensor(request);
+        break;
+    default:
+        tofhil_send_error(request->seq, TOFHIL_STATUS_UNKNOWN_MESSAGE);
+        break;
+    }
+}
+
+void tofhil_app_report_frame_error(int status)
+{
+    tofhil_send_error(TOFHIL_PROTO_SEQ_UNKNOWN, status);
+}
+
+void tofhil_app_init(void)
+{
+    tofhil_decoder_init(&tofhil_app_decoder);
+    tofhil_app_rejected = 0u;
+}
+
+void tofhil_app_push_byte(uint8_t byte)
+{
+    tofhil_packet_t packet;
+    const int result = tofhil_decoder_push(&tofhil_app_decoder, byte, &packet);
+    if (result == TOFHIL_STATUS_OK) {
+        tofhil_app_handle(&packet);
+    } else if (result != TOFHIL_DECODER_PENDING) {
+        tofhil_app_report_frame_error(result);
+    }
+}
+
+void tofhil_app_run(void)
+{
+    uint8_t byte;
+    tofhil_app_init();
+    for (;;) {
+        tofhil_board_wait_for_input();
+        /* The board's RX interrupt keeps filling its ring while a request is handled here. */
+        while (tofhil_board_read_byte(&byte)) {
+            tofhil_app_push_byte(byte);
+        }
+    }
+}
