@@ -98,3 +98,16 @@ def test_confusion_table_has_classes_and_counts(metrics):
         assert name in table
     fist_row = next(line for line in table.splitlines() if "true Fist" in line)
     assert [cell.strip() for cell in fist_row.strip("|").split("|")][1:] == ["2", "0", "1", "3"]
+
+
+def test_accuracy_carries_its_wilson_interval_everywhere_it_is_printed(metrics):
+    from training.reporting.metrics import format_accuracy, wilson_interval
+    from training.reporting.tables import accuracy_cell
+
+    assert metrics["accuracy_ci95"] == pytest.approx([0.2504584, 0.8417801], abs=1e-7)  # 4 of 7
+    assert wilson_interval(8, 10) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)  # statsmodels' value
+    assert format_accuracy("test", 4, 7) == "test accuracy 57.14 % (95 % CI 25.05-84.18 %, 7 frames)"
+    assert accuracy_cell(4, 7) == "57.14 % (95 % CI 25.05-84.18)" and accuracy_cell(0, 0) == "-"
+    table = metrics_table({"test": metrics})
+    ci_row = next(line for line in table.splitlines() if "95 % CI" in line)
+    assert "25.05-84.18" in ci_row

@@ -1,0 +1,115 @@
+"""Log a HIL report to MLflow as a run linked to the training run that made the model.
+
+Where: the training run's tracking URI and experiment, read from the run folder's resolved ``config.yaml``
+(``mlflow.uri``, ``general.project_name``; default ``sqlite:///<experiments_outputs>/mlflow.db``, as
+``training/train/tracking.py`` does). Which training run: the one tagged ``run_folder`` = the run folder
+(the trainer sets that tag), else the one named after the folder. The HIL run gets the tags
+``mlflow.parentRunId`` and ``training_run_id``, so the MLflow UI nests it under its training.
+Tracking never holds results hostage: every file is already in the output folder, and any MLflow failure
+becomes a warning naming that folder.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import yaml
+
+DEFAULT_DB_NAME, DEFAULT_EXPERIMENT = "mlflow.db", "handposture"
+
+
+def tracking_target(run_dir: Path) -> tuple[str, str]:
+    """(tracking URI, experiment name) the training of ``run_dir`` used."""
+    run_dir = Path(run_dir).resolve()
+    config = {}
+    try:
+        config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        pass  # no readable config: the defaults the trainer would have used
+    uri = (config.get("mlflow") or {}).get("uri") or f"sqlite:///{run_dir.parent / DEFAULT_DB_NAME}"
+    return uri, (config.get("general") or {}).get("project_name") or DEFAULT_EXPERIMENT
+
+
+def report_metrics(report: dict) -> dict[str, float]:
+    """The report's headline figures as flat MLflow metrics (only those that were measured)."""
+    metrics = {}
+    for side, entry in report["accuracy"].items():
+        metrics[f"hil_{side}_accuracy"] = entry["accuracy"]
+        if entry["ci95"]:
+            metrics[f"hil_{side}_accuracy_ci95_low"], metrics[f"hil_{side}_accuracy_ci95_high"] = entry["ci95"]
+    metrics["hil_exact_match_rate"] = report["agreement"]["exact_match"]["rate"]
+    metrics["hil_top1_agreement"] = report["agreement"]["top1"]["rate"]
+    for stage, block in report["latency"].items():
+        for unit_key, unit in (("stats", block and block["unit"]), ("us", "us")):
+            stats = block.get(unit_key) if block else None
+            for stat in ("mean", "p50", "p95", "p99", "max") if stats else ():
+                metrics[f"hil_{stage}_{unit}_{stat}"] = stats[stat]
+    metrics["hil_frames_per_s"] = report["link"]["frames_per_s"]
+    metrics["hil_bytes_per_s"] = report["link"]["bytes_per_s"]
+    for key in ("flash_bytes", "ram_bytes", "stack_used_bytes"):
+        metrics[f"hil_firmware_{key}"] = report["firmware"][key]
+    return {key: float(value) for key, value in metrics.items() if isinstance(value, (int, float))}
+
+
+def log_report_to_mlflow(report: dict, files, run_dir=None, gate_results=None,
+                         tracking_uri: str | None = None, experiment: str | None = None) -> str | None:
+    """The new MLflow run id, or ``None`` (with a warning) when tracking failed or had no run folder."""
+    run_dir = run_dir or report.get("run_dir")
+    if run_dir is None and tracking_uri is None:
+        warnings.warn(f"no run folder known: HIL report not tracked in MLflow; files stay in "
+                      f"{report['output_dir']}", stacklevel=2)
+        return None
+    default_uri, default_experiment = tracking_target(Path(run_dir or "."))
+    uri, experiment = tracking_uri or default_uri, experiment or default_experiment
+    try:
+        return _log(report, [Path(f) for f in files], run_dir, gate_results or [], uri, experiment)
+    except Exception as exc:  # tracking must never lose a finished validation
+        warnings.warn(f"MLflow tracking at {uri} failed ({type(exc).__name__}: {exc}); the report stays in "
+                      f"{report['output_dir']}", stacklevel=2)
+        return None
+
+
+def _log(report: dict, files: list[Path], run_dir, gate_results, uri: str, experiment: str) -> str:
+    mlflow = _mlflow()
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        location = None
+        if uri.startswith("sqlite:") and run_dir:  # artefacts beside the database, as the trainer does
+            location = (Path(run_dir).resolve().parent / "mlartifacts").as_uri()
+        mlflow.create_experiment(experiment, artifact_location=location)
+    parent = _training_run_id(mlflow, experiment, run_dir) if run_dir else None
+    tags = {"hil.board": report["board"], "hil.mode": report["mode"], "hil.split": report["split"],
+            "hil.output_dir": report["output_dir"], "model_sha256": report.get("model_sha256") or "-"}
+    if parent:
+        tags.update({"mlflow.parentRunId": parent, "training_run_id": parent})
+    tags.update({f"gate.{g.name}": g.status for g in gate_results})
+    run_name = f"hil-{report['board']}-{report['mode']}-{Path(report['output_dir']).name}"
+    with mlflow.start_run(experiment_id=mlflow.get_experiment_by_name(experiment).experiment_id,
+                          run_name=run_name, tags=tags) as run:
+        mlflow.log_metrics(report_metrics(report))
+        for path in files:
+            mlflow.log_artifact(str(path), "hil")
+        return run.info.run_id
+
+
+def _training_run_id(mlflow, experiment: str, run_dir) -> str | None:
+    folder = Path(run_dir).resolve()
+    for condition in (f"tags.run_folder = '{folder}'", f"attributes.run_name = '{folder.name}'"):
+        runs = mlflow.search_runs(experiment_names=[experiment], filter_string=condition,
+                                  order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+        if runs:
+            return runs[0].info.run_id
+    warnings.warn(f"no MLflow training run found for {folder} in experiment {experiment!r}: "
+                  f"the HIL run is logged without a parent", stacklevel=3)
+    return None
+
+
+def _mlflow():
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+
+    return mlflow

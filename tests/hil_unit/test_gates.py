@@ -1,0 +1,106 @@
+"""Gates: thresholds from hil.gates and the command line, judged on a report; never a silent pass."""
+import pytest
+
+from hil.errors import HilError
+from hil.gates import (FAIL, NOT_APPLICABLE, OFF, PASS, GateThresholds, evaluate_gates, failed_gates,
+                       parse_gate_overrides)
+from hil.report import build_report, load_validation
+from tests.hil_unit.report_fixtures import hand_case, perfect_case, write_folder
+
+
+def report_of(tmp_path, case):
+    return build_report(load_validation(write_folder(tmp_path, case)))
+
+
+def by_name(results):
+    return {result.name: result for result in results}
+
+
+def test_defaults_only_demand_exact_agreement():
+    assert GateThresholds.from_config(None) == GateThresholds(min_exact_agreement=1.0)
+
+
+def test_a_passing_board(tmp_path):
+    report = report_of(tmp_path, perfect_case())
+    gates = GateThresholds.from_config({"min_accuracy": 0.3, "max_latency_ms": 2.5, "max_flash_kib": 32,
+                                        "max_ram_kib": 4})
+    results = by_name(evaluate_gates(report, gates))
+    assert failed_gates(results.values()) == []
+    assert {name: r.status for name, r in results.items()} == {
+        "min_accuracy": PASS, "min_exact_agreement": PASS, "max_latency_ms": PASS,
+        "max_instructions": OFF, "max_flash_kib": PASS, "max_ram_kib": PASS}
+    assert results["max_latency_ms"].measured == pytest.approx(2.0)  # slowest frame: 168,000 cycles at 84 MHz
+
+
+def test_accuracy_is_judged_on_the_ci_lower_bound(tmp_path):
+    report = report_of(tmp_path, hand_case())  # 4/7 = 57 %, Wilson lower bound 25.05 %
+    [result] = [r for r in evaluate_gates(report, GateThresholds(min_accuracy=0.5)) if r.name == "min_accuracy"]
+    assert result.status == FAIL and result.passed is False
+    assert result.measured == pytest.approx(0.2504584, abs=1e-6) and result.threshold == 0.5
+    evidence = str(tmp_path / "hil_report.json")
+    assert result.evidence_path == evidence
+    for text in ("FAILED", "0.250458", "threshold 0.5", "57.14 % on 7 frames of the test split", evidence):
+        assert text in result.message, text
+
+
+def test_failing_exact_agreement_and_latency_messages(tmp_path):
+    report = report_of(tmp_path, hand_case())
+    results = by_name(evaluate_gates(report, GateThresholds(max_latency_ms=1.5)))
+    agreement, latency = results["min_exact_agreement"], results["max_latency_ms"]
+    assert agreement.status == FAIL and agreement.measured == pytest.approx(4 / 6)
+    assert "4/6 frames" in agreement.message and "threshold 1" in agreement.message
+    assert latency.status == FAIL and "2 ms > threshold 1.5 ms" in latency.message
+    assert [r.name for r in failed_gates(results.values())] == ["min_exact_agreement", "max_latency_ms"]
+
+
+def test_gates_that_do_not_fit_the_board_are_not_applicable_never_passed(tmp_path):
+    case = perfect_case()
+    case["meta"].update(timer_kind=1, board="qemu-stm32f405")
+    case["meta"]["hello"]["timer_hz"] = 168_000_000
+    gates = GateThresholds(max_latency_ms=1000, max_instructions=600)
+    results = by_name(evaluate_gates(report_of(tmp_path, case), gates))
+    assert results["max_latency_ms"].status == NOT_APPLICABLE and results["max_latency_ms"].passed is None
+    assert "not applicable on a qemu board" in results["max_latency_ms"].message
+    instructions = results["max_instructions"]  # 168,000 ticks at 168 MHz virtual = 1,000,000 instructions
+    assert instructions.status == FAIL and instructions.measured == pytest.approx(1e6)
+
+
+def test_firmware_gates_do_not_apply_to_the_host_board(tmp_path):
+    case = perfect_case()
+    case["meta"].update(timer_kind=2, board="host")
+    case["meta"]["hello"]["timer_hz"] = 1_000_000_000
+    results = by_name(evaluate_gates(report_of(tmp_path, case), GateThresholds(max_flash_kib=1)))
+    assert results["max_flash_kib"].status == NOT_APPLICABLE
+
+
+def test_a_gate_that_is_on_but_unmeasured_fails(tmp_path):
+    case = perfect_case()
+    del case["meta"]["firmware"]
+    results = by_name(evaluate_gates(report_of(tmp_path, case), GateThresholds(max_ram_kib=4)))
+    assert results["max_ram_kib"].status == FAIL and results["max_ram_kib"].measured is None
+    assert "run_meta.json has no firmware.ram_bytes" in results["max_ram_kib"].message
+
+
+def test_command_line_overrides_win_and_null_turns_a_gate_off():
+    gates = GateThresholds.from_config({"min_accuracy": 0.8, "max_latency_ms": 2})
+    overrides = parse_gate_overrides(["min_accuracy=0.9", "hil.gates.max_latency_ms=null",
+                                      "min_exact_agreement=off"])
+    merged = gates.with_overrides(overrides)
+    assert (merged.min_accuracy, merged.max_latency_ms, merged.min_exact_agreement) == (0.9, None, None)
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"min_acuracy": 0.9}, r"unknown gate 'min_acuracy'; allowed: min_accuracy"),
+    ({"min_accuracy": 90}, r"hil\.gates\.min_accuracy: expected a fraction in \[0, 1\]"),
+    ({"max_latency_ms": -1}, r"hil\.gates\.max_latency_ms: expected a number > 0"),
+    ({"max_flash_kib": "big"}, r"hil\.gates\.max_flash_kib: expected a number or null"),
+    ([0.9], r"hil\.gates must be a mapping"),
+])
+def test_bad_thresholds_are_named(section, message):
+    with pytest.raises(HilError, match=message):
+        GateThresholds.from_config(section)
+
+
+def test_bad_override_syntax_is_named():
+    with pytest.raises(HilError, match=r"gate override 'min_accuracy'"):
+        parse_gate_overrides(["min_accuracy"])
