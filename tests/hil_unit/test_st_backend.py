@@ -1,0 +1,328 @@
+"""ST Edge AI backends (``python -m hil benchmark``) against fakes of ST's tools: a fake ``stm32ai_dc`` package
+(tests/fakes/stm32ai_dc, the real client's classes and result types) and a fake ``stedgeai`` executable
+(tests/fakes/bin). No network: no cloud run is made from these tests."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hil.backends import compare, our_figures, st_cloud, stedgeai
+from hil.backends.errors import ComparisonError, StEdgeAiError
+from hil.cli_benchmark import main_benchmark
+
+FAKES = Path(__file__).resolve().parents[1] / "fakes"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    """The fake ``stm32ai_dc`` importable, credentials set; fresh module state for each test."""
+    monkeypatch.syspath_prepend(str(FAKES))
+    for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setenv("STM32AI_USERNAME", "engineer@example.com")
+    monkeypatch.setenv("STM32AI_PASSWORD", "secret")
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
+    yield importlib.import_module("stm32ai_dc.backend.cloud.cloud")
+    for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def run_dir(tmp_path) -> Path:
+    """A run folder with a float model, our int8 model, an export report and a HIL report from the emulator."""
+    run = tmp_path / "run"
+    (run / "saved_models").mkdir(parents=True)
+    (run / "saved_models" / "best_model.h5").write_bytes(b"float model bytes")
+    (run / "export").mkdir()
+    (run / "export" / "model_int8.tflite").write_bytes(b"int8 model bytes")
+    (run / "export" / "model_report.json").write_text(json.dumps({
+        "footprint": {"flash_bytes": 7_372, "ram_bytes": 1_400}, "evaluation": {"int8_accuracy": 0.931}}))
+    write_hil_report(run / "hil" / "qemu-stm32f405-raw-2026_11_28_09_00_00", {
+        "board": {"name": "qemu-stm32f405", "kind": "qemu"},
+        "latency": {"inference": {"unit": "instructions", "mean": 14_800, "p50": 14_790}},
+        "accuracy": {"device": {"value": 0.925, "ci95": [0.91, 0.94]}},
+        "firmware": {"flash_bytes": 21_000, "ram_bytes": 6_000}})
+    return run
+
+
+def write_hil_report(folder: Path, report) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hil_report.json"
+    path.write_text(report if isinstance(report, str) else json.dumps(report))
+    return path
+
+
+def cloud(run: Path, *extra: str) -> int:
+    return main_benchmark(["--backend", "st-cloud", "--run-dir", str(run), "--output-dir", str(run / "out"), *extra])
+
+
+def results_of(run: Path) -> dict:
+    return json.loads((run / "out" / "st_cloud_results.json").read_text())
+
+
+def row(comparison: dict, name: str) -> dict:
+    return next(r for r in comparison["rows"] if r["name"] == name)
+
+
+# ---- ST Edge AI Developer Cloud -------------------------------------------------------------------------------
+
+def test_success_measures_both_models_and_prints_the_comparison(fake_client, run_dir, capsys):
+    assert cloud(run_dir) == 0
+    results = results_of(run_dir)
+    assert results["status"] == "complete" and results["board"] == "NUCLEO-F401RE"
+    float_bench = results["measurements"]["float"]["benchmark"]
+    assert (float_bench["cycles"], float_bench["duration_ms"]) == (129_360, 1.54)
+    assert float_bench["total_flash_bytes"] == 11_008 + 14_715  # weights + ST runtime library
+    assert float_bench["total_ram_bytes"] == 1_096 + 2_130  # activations + library (I/O inside activations)
+    assert results["measurements"]["int8"]["analyze"]["macc"] == 8_134
+    assert results["measurements"]["int8"]["benchmark"]["validation"]["metrics"][0]["l2r"] == 0.0071
+    comparison = json.loads((run_dir / "out" / "comparison.json").read_text())
+    assert row(comparison, "ST runtime int8")["figures"]["cycles"] == {
+        "value": 63_000, "source": "ST cloud benchmark (NUCLEO-F401RE)"}
+    ours = row(comparison, "our runtime int8")["figures"]
+    assert ours["instructions"] == {"value": 14_800, "source": "our emulator (qemu-stm32f405)"}
+    assert "cycles" not in ours  # an instruction count never lands in the cycles column
+    assert ours["flash_bytes"]["value"] == 7_372 and ours["accuracy"]["value"] == 0.925
+    out = capsys.readouterr().out
+    assert "instructions (emulator, not cycles)" in out and "14,800" in out and "129,360" in out
+    assert (run_dir / "out" / "comparison.txt").read_text().startswith("| runtime")
+
+
+def test_uploads_are_content_addressed_and_cleaned_up(fake_client, run_dir):
+    assert cloud(run_dir) == 0
+    calls = fake_client.CALLS
+    uploads = [Path(args["path"]).name for name, args in calls if name == "upload_model"]
+    assert uploads[0].startswith("tofhil_") and uploads[0].endswith("_best_model.h5")
+    assert uploads[1].endswith("_model_int8.tflite")
+    assert sorted(args["name"] for name, args in calls if name == "delete_model") == sorted(uploads)
+    benchmarks = [args for name, args in calls if name == "benchmark"]
+    assert [b["board"] for b in benchmarks] == ["NUCLEO-F401RE"] * 2 and benchmarks[0]["timeout"] == 600
+    assert {args["series"] for name, args in calls if name == "analyze"} == {"stm32f4"}
+
+
+def test_board_can_be_chosen_case_insensitively(fake_client, run_dir):
+    assert cloud(run_dir, "--st-board", "stm32h747i-disco") == 0
+    assert results_of(run_dir)["board"] == "STM32H747I-DISCO"
+    assert {args["series"] for name, args in fake_client.CALLS if name == "analyze"} == {"stm32h7"}
+
+
+def test_login_failure_is_one_line_naming_the_variables(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "bad-login")
+    assert cloud(run_dir) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[st-cloud]")]
+    assert len(errors) == 1 and "Invalid credentials" in errors[0] and "STM32AI_PASSWORD" in errors[0]
+    assert results_of(run_dir)["error"]["kind"] == "login"
+
+
+def test_missing_credentials_without_stored_token(fake_client, run_dir, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("STM32AI_PASSWORD")
+    monkeypatch.setattr(st_cloud, "TOKEN_FILE", tmp_path / "no-token")
+    assert cloud(run_dir) == 2
+    err = capsys.readouterr().err
+    assert "STM32AI_PASSWORD not set" in err and "no-token" in err
+    assert not [c for c in fake_client.CALLS if c[0] == "CloudBackend"]  # never tried a login without credentials
+
+
+def test_stored_token_is_used_when_no_credentials(fake_client, run_dir, monkeypatch, tmp_path):
+    for name in ("STM32AI_USERNAME", "STM32AI_PASSWORD"):
+        monkeypatch.delenv(name)
+    (tmp_path / "token").write_text("{}")
+    monkeypatch.setattr(st_cloud, "TOKEN_FILE", tmp_path / "token")
+    monkeypatch.setenv("FAKE_STM32AI_STORED_TOKEN", "1")
+    assert cloud(run_dir) == 0
+    assert fake_client.CALLS[0] == ("CloudBackend", {"username": None, "version": None})
+
+
+def test_board_not_in_the_farm_lists_the_available_ones(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "no-f401")
+    assert cloud(run_dir) == 2
+    err = capsys.readouterr().err
+    assert "'NUCLEO-F401RE' is not in" in err and "B-U585I-IOT02A, STM32H747I-DISCO" in err and "--st-board" in err
+    results = results_of(run_dir)
+    assert results["error"]["kind"] == "board" and len(results["available_boards"]) == 2
+    assert not [c for c in fake_client.CALLS if c[0] == "upload_model"]
+
+
+@pytest.mark.timeout(30)
+def test_a_hanging_benchmark_ends_in_a_timeout_that_keeps_the_footprints(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "hang-benchmark")
+    monkeypatch.setenv("FAKE_STM32AI_HANG_S", "60")
+    assert cloud(run_dir, "--st-timeout", "0.3") == 2
+    captured = capsys.readouterr()
+    assert re.search(r"benchmark float model: benchmark float model: no answer within [0-9.]+ s", captured.err)
+    assert "--st-timeout" in captured.err and "st_cloud_results.json" in captured.err
+    results = results_of(run_dir)
+    assert results["status"] == "failed" and results["error"]["kind"] == "timeout"
+    assert results["measurements"]["int8"]["analyze"]["total_flash_bytes"] == 3_232 + 12_980
+    assert "ST cloud analyze (estimate)" in captured.out  # the partial table is still shown
+
+
+@pytest.mark.timeout(30)
+def test_the_clients_own_timeout_is_reported_as_a_timeout(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "client-timeout")
+    assert cloud(run_dir, "--st-timeout", "0.2") == 2
+    assert "the client gave up after" in capsys.readouterr().err
+    assert results_of(run_dir)["error"]["kind"] == "timeout"
+
+
+@pytest.mark.parametrize("scenario, words", [
+    ("malformed-benchmark", "KeyError: 'graphs'"),
+    ("wrong-type", "malformed reply: dict has no field 'rom_size'"),
+])
+def test_a_malformed_reply_is_a_reply_error(fake_client, run_dir, monkeypatch, capsys, scenario, words):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", scenario)
+    assert cloud(run_dir) == 2
+    err = capsys.readouterr().err
+    assert words in err and "stm32ai_dc version" in err
+    results = results_of(run_dir)
+    assert results["error"]["kind"] == "reply" and "analyze" in results["measurements"]["float"]
+
+
+@pytest.mark.parametrize("scenario, kind, words", [
+    ("quota", "quota", "quota of this account is used up"),
+    ("network-down", "network", "Max retries exceeded"),
+    ("upload-refused", "service", "the cloud refused best_model.h5"),
+])
+def test_cloud_failures_are_named(fake_client, run_dir, monkeypatch, capsys, scenario, kind, words):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", scenario)
+    assert cloud(run_dir) == 2
+    assert words in capsys.readouterr().err
+    assert results_of(run_dir)["error"]["kind"] == kind
+
+
+def test_figures_the_farm_did_not_report_stay_empty(fake_client, run_dir, monkeypatch):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "missing-cycles")
+    assert cloud(run_dir) == 0
+    bench = results_of(run_dir)["measurements"]["float"]["benchmark"]
+    assert bench["cycles"] is None and bench["not_reported"] == ["cycles", "duration_ms"]
+    comparison = json.loads((run_dir / "out" / "comparison.json").read_text())
+    assert "cycles" not in row(comparison, "ST runtime float")["figures"]
+
+
+def test_missing_client_says_how_to_install_and_writes_nothing(run_dir, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "stm32ai_dc", None)  # makes the import fail even if installed
+    assert main_benchmark(["--backend", "st-cloud", "--run-dir", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "not on PyPI" in err and "PYTHONPATH=<clone>/common" in err and "STM32AI_USERNAME" in err
+    assert not (run_dir / "hil" / "st-cloud").exists()
+
+
+def test_missing_int8_model_names_the_export_command(fake_client, run_dir, capsys):
+    (run_dir / "export" / "model_int8.tflite").unlink()
+    assert cloud(run_dir) == 2
+    assert "python -m training export" in capsys.readouterr().err
+
+
+def test_command_line_exits_2_without_traceback(run_dir):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FAKES), str(REPO)]), FAKE_STM32AI_SCENARIO="bad-login",
+               STM32AI_USERNAME="a", STM32AI_PASSWORD="b")
+    done = subprocess.run([sys.executable, "-m", "hil.cli_benchmark", "--backend", "st-cloud", "--run-dir",
+                           str(run_dir)], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: ST Edge AI Developer Cloud, login")
+
+
+# ---- local stedgeai ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def fake_stedgeai(monkeypatch):
+    monkeypatch.setenv("PATH", f"{FAKES / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_STEDGEAI_MODE", "ok")
+    return FAKES / "bin" / "stedgeai"
+
+
+def local(run: Path, *extra: str) -> int:
+    return main_benchmark(["--backend", "stedgeai", "--run-dir", str(run), "--output-dir", str(run / "local"),
+                           *extra])
+
+
+@pytest.mark.parametrize("mode, origin", [("ok", "network_c_info.json"), ("text-only", "network_analyze_report.txt")])
+def test_stedgeai_analyze_reads_the_footprint(fake_stedgeai, run_dir, monkeypatch, capsys, mode, origin):
+    monkeypatch.setenv("FAKE_STEDGEAI_MODE", mode)
+    assert local(run_dir) == 0
+    results = json.loads((run_dir / "local" / "stedgeai_results.json").read_text())
+    figures = results["measurements"]["float"]["analyze"]
+    assert figures["report_file"].endswith(origin)
+    assert (figures["macc"], figures["weights_flash_bytes"], figures["library_flash_bytes"]) == (8_134, 11_008, 14_715)
+    assert (figures["total_flash_bytes"], figures["total_ram_bytes"]) == (25_723, 3_226)
+    out = capsys.readouterr().out
+    assert "ST Edge AI Core 2.2.0 analyze (local, stm32f4)" in out and "25.12" in out
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("fail", "exited with 1: E103(CliArgumentError)"),
+    ("garbage", "cannot read the analyze report"),
+])
+def test_stedgeai_failures_are_named(fake_stedgeai, run_dir, monkeypatch, capsys, mode, words):
+    monkeypatch.setenv("FAKE_STEDGEAI_MODE", mode)
+    assert local(run_dir) == 2
+    err = capsys.readouterr().err
+    assert words in err and "stedgeai_results.json" in err
+
+
+@pytest.mark.timeout(30)
+def test_stedgeai_that_hangs_is_stopped(fake_stedgeai, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STEDGEAI_MODE", "hang")
+    assert local(run_dir, "--st-timeout", "1") == 2
+    assert "did not finish within 1 s" in capsys.readouterr().err
+
+
+def test_stedgeai_is_found_through_stedgeai_core_dir(tmp_path):
+    exe = tmp_path / "core" / "Utilities" / stedgeai.OS_FOLDER.get(sys.platform, "linux") / "stedgeai"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("#!/bin/sh\n")
+    assert stedgeai.find_stedgeai(environ={"STEDGEAI_CORE_DIR": str(tmp_path / "core"), "PATH": str(tmp_path)}) == exe
+
+
+def test_stedgeai_missing_says_how_to_install(run_dir, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("STEDGEAI_CORE_DIR", raising=False)
+    assert local(run_dir) == 2
+    assert "stedgeai not found" in capsys.readouterr().err
+    with pytest.raises(StEdgeAiError, match="no stedgeai executable there"):
+        stedgeai.find_stedgeai(tmp_path / "nope")
+
+
+def test_text_report_ignores_the_equals_form_decoy():
+    text = " model: macc=2,528 weights=2,696 activations=-- io=--\n macc               :   2,432\n" \
+           " weights (ro)       :   6,856 B (6.70 KiB) (1 segment)\n"
+    figures = stedgeai.figures_from_text(text)
+    assert (figures["macc"], figures["weights_flash_bytes"], figures["total_flash_bytes"]) == (2_432, 6_856, None)
+
+
+# ---- the comparison's reading of our reports ------------------------------------------------------------------
+
+def test_a_physical_board_reports_cycles_in_the_cycles_column(run_dir):
+    report = write_hil_report(run_dir / "board", {
+        "board": "nucleo-f401re", "latency": {"inference": {"unit": "cycles", "mean": 61_000, "us": {"mean": 726.2}}},
+        "accuracy": 0.93})
+    ours = compare.our_row(run_dir, report).figures
+    assert ours["cycles"] == (61_000, "our board (nucleo-f401re)")
+    assert ours["ms"] == (pytest.approx(0.7262), "our board (nucleo-f401re)") and "instructions" not in ours
+
+
+def test_hil_report_keys_of_unexpected_types_are_ignored_with_a_note(run_dir):
+    report = write_hil_report(run_dir / "odd", {"board": 7, "latency": ["not", "a", "dict"], "firmware": "x"})
+    ours = compare.our_row(run_dir, report)
+    assert "instructions" not in ours.figures and ours.figures["accuracy"][1].startswith("host int8 reference")
+    assert any("no latency under latency.inference" in note for note in ours.notes)
+
+
+def test_firmware_size_is_used_only_without_a_library_footprint(run_dir):
+    (run_dir / "export" / "model_report.json").unlink()
+    ours = compare.our_row(run_dir).figures
+    assert ours["flash_bytes"] == (21_000, "our emulator (qemu-stm32f405), whole firmware ELF")
+
+
+def test_unreadable_hil_report_names_the_file(run_dir):
+    report = write_hil_report(run_dir / "broken", "{ not json")
+    with pytest.raises(ComparisonError, match="broken/hil_report.json: cannot read the HIL report"):
+        our_figures.hil_figures(report)
