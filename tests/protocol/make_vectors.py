@@ -85,7 +85,8 @@ def decoder_inputs() -> list[tuple[str, str, bytes]]:
     ]
 
 
-def _event(result) -> dict:
+def event_of(result) -> dict:
+    """A decoder result as it appears in the vectors file."""
     if isinstance(result, Packet):
         return {"packet": {"type": result.type, "seq": result.seq, "payload_hex": result.payload.hex()}}
     return {"error": result.status}
@@ -93,7 +94,7 @@ def _event(result) -> dict:
 
 def decoder_case(name: str, about: str, data: bytes) -> dict:
     decoder = FrameDecoder()
-    events = [_event(r) for r in decoder.feed(data)]
+    events = [event_of(r) for r in decoder.feed(data)]
     return {"name": name, "about": about, "input_hex": data.hex(), "events": events,
             "frames_ok": decoder.frames_ok, "crc_errors": decoder.crc_errors,
             "framing_errors": decoder.framing_errors, "pending_bytes": len(decoder.pending)}

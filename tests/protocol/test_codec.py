@@ -14,15 +14,14 @@ from hil.protocol import (MAX_ENCODED, MAX_PAYLOAD, STATUS_NAMES, Error, FrameDe
                           HelloRequest, InferRaw, InferTensor, Packet, Result, Stats, decode_message, encode_frame,
                           encode_message, status_text)
 from hil.protocol.status import STATUS_HEADER, parse_status_list
-from tests.protocol.make_vectors import VECTORS_PATH, render
+from tests.protocol.make_vectors import VECTORS_PATH, event_of, render
 
 VECTORS = json.loads(VECTORS_PATH.read_text())
 SIZES = VECTORS["result_sizes"]
 
 
 def events(results) -> list[dict]:
-    return [{"packet": {"type": r.type, "seq": r.seq, "payload_hex": r.payload.hex()}}
-            if isinstance(r, Packet) else {"error": r.status} for r in results]
+    return [event_of(r) for r in results]
 
 
 def test_vectors_file_is_what_the_codec_writes():

@@ -1,0 +1,255 @@
+"""The firmware's C protocol and app, built for the host under ASan + UBSan, against the golden vectors,
+the Python codec (differential, random streams) and the model's reference outputs."""
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from hil.protocol import (MAX_ENCODED, MAX_PACKET, MAX_PAYLOAD, SEQ_UNKNOWN, Error, FrameDecoder, Hello,
+                          HelloRequest, InferRaw, InferTensor, Result, Stats, StatsRequest, decode_message,
+                          encode_frame, encode_message)
+from tests.protocol.make_vectors import VECTORS_PATH, event_of, raw_frame
+
+VECTORS = json.loads(VECTORS_PATH.read_text())
+
+
+def hex_or_dash(data: bytes) -> str:
+    return data.hex() or "-"
+
+
+def c_events(lines: list[str]) -> tuple[list[dict], tuple[int, ...]]:
+    """Parse the driver's answer to one decode command."""
+    found = []
+    for line in lines[:-1]:
+        word, *rest = line.split()
+        if word == "packet":
+            payload = "" if rest[2] == "-" else rest[2]
+            found.append({"packet": {"type": int(rest[0]), "seq": int(rest[1]), "payload_hex": payload}})
+        else:
+            found.append({"error": rest[0]})
+    assert lines[-1].startswith("end "), lines
+    return found, tuple(int(v) for v in lines[-1].split()[1:])
+
+
+def decode_in_c(driver, streams: list[bytes]) -> list[tuple[list[dict], tuple[int, ...]]]:
+    lines, answers, current = driver.run([f"decode {hex_or_dash(s)}" for s in streams]), [], []
+    for line in lines:
+        current.append(line)
+        if line.startswith("end "):
+            answers.append(c_events(current))
+            current = []
+    return answers
+
+
+def test_constants_agree(protocol_driver):
+    assert protocol_driver.run(["constants"]) == [f"constants {MAX_PAYLOAD} {MAX_PACKET} {MAX_ENCODED} {SEQ_UNKNOWN}"]
+
+
+def test_crc32_is_zlibs(protocol_driver):
+    import zlib
+
+    rng = random.Random(3)
+    blobs = [b"", b"123456789"] + [rng.randbytes(rng.randrange(1, 600)) for _ in range(100)]
+    answers = protocol_driver.run([f"crc {hex_or_dash(b)}" for b in blobs])
+    assert answers == [f"crc {zlib.crc32(b):08x}" for b in blobs]
+
+
+@pytest.mark.parametrize("vector", VECTORS["messages"], ids=lambda v: v["name"])
+def test_c_encodes_and_decodes_message_vectors(protocol_driver, vector):
+    payload = vector["payload_hex"] or "-"
+    frame = vector["frame_hex"]
+    assert protocol_driver.run([f"encode {vector['type']} {vector['seq']} {payload}"]) == [f"frame {frame}"]
+    [(found, counters)] = decode_in_c(protocol_driver, [bytes.fromhex(frame)])
+    assert found == [{"packet": {"type": vector["type"], "seq": vector["seq"], "payload_hex": vector["payload_hex"]}}]
+    assert counters == (1, 0, 0, 0)
+
+
+def test_c_decoder_cases_match_the_vectors(protocol_driver):
+    cases = VECTORS["decoder_cases"]
+    answers = decode_in_c(protocol_driver, [bytes.fromhex(c["input_hex"]) for c in cases])
+    for case, (found, counters) in zip(cases, answers):
+        expected = (case["frames_ok"], case["crc_errors"], case["framing_errors"], case["pending_bytes"])
+        assert (found, counters) == (case["events"], expected), case["name"]
+
+
+def random_payloads(rng: random.Random, count: int) -> list[bytes]:
+    """Sizes around COBS's 254-byte runs and the limit; zero-free runs as well as zero-rich bytes."""
+    sizes = [0, 1, 244, 245, 246, 249, 250, 253, 254, 255, 396, 399, 400] + [rng.randrange(0, 401) for _ in range(count)]
+    return [bytes(rng.randrange(1, 256) for _ in range(n)) if i % 2 else rng.randbytes(n) for i, n in enumerate(sizes)]
+
+
+def test_c_encoder_equals_python_on_random_packets(protocol_driver):
+    rng = random.Random(11)
+    packets = [(rng.randrange(256), rng.randrange(65536), p) for p in random_payloads(rng, 300)]
+    answers = protocol_driver.run([f"encode {t} {s} {hex_or_dash(p)}" for t, s, p in packets])
+    assert answers == [f"frame {encode_frame(t, s, p).hex()}" for t, s, p in packets]
+
+
+def test_c_encoder_refuses_small_buffers_and_long_payloads(protocol_driver):
+    frame = encode_frame(3, 1, b"\x07" * 20)
+    answers = protocol_driver.run([f"encode 3 1 {'07' * 20} {len(frame)}", f"encode 3 1 {'07' * 20} {len(frame) - 1}",
+                                   f"encode 3 1 {'07' * 401}", "encode 3 1 - 0"])
+    assert answers == [f"frame {frame.hex()}", "frame none", "frame none", "frame none"]
+
+
+def random_stream(rng: random.Random) -> bytes:
+    """Frames, corrupted frames, garbage, truncations and delimiters, glued together."""
+    parts = []
+    for _ in range(rng.randrange(1, 8)):
+        frame = bytearray(encode_frame(rng.randrange(256), rng.randrange(65536), rng.randbytes(rng.randrange(0, 60))))
+        kind = rng.randrange(6)
+        if kind == 1:
+            frame[rng.randrange(len(frame))] ^= 1 << rng.randrange(8)
+        elif kind == 2:
+            frame = frame[:rng.randrange(len(frame))]
+        elif kind == 3:
+            frame = bytearray(rng.randbytes(rng.randrange(0, 900)))
+        elif kind == 4:
+            frame = bytearray(b"\x00" * rng.randrange(1, 3)) + frame
+        parts.append(bytes(frame))
+    return b"".join(parts)
+
+
+def test_c_decoder_equals_python_on_random_streams(protocol_driver):
+    rng = random.Random(5)
+    streams = [random_stream(rng) for _ in range(400)]
+    for stream, (found, counters) in zip(streams, decode_in_c(protocol_driver, streams)):
+        decoder = FrameDecoder()
+        expected = [event_of(r) for r in decoder.feed(stream)]
+        python = (decoder.frames_ok, decoder.crc_errors, decoder.framing_errors, len(decoder.pending))
+        assert (found, counters) == (expected, python), stream.hex()
+
+
+# --- the app, on the buffer board, with a generated model ---------------------------------------------------
+
+def app_replies(driver, streams: list[bytes], hello: Hello | None = None, overflows: int = 0) -> list[list]:
+    """Run each stream through tofhil_app_run; decode every reply frame (no frame error allowed)."""
+    answers = driver.run([f"run {hex_or_dash(s)} {overflows}" for s in streams])
+    replies = []
+    for line in answers:
+        _, output, dropped = line.split()
+        assert dropped == "0"
+        decoder = FrameDecoder()
+        packets = decoder.feed(b"" if output == "-" else bytes.fromhex(output))
+        assert decoder.crc_errors == decoder.framing_errors == 0 and not decoder.pending
+        sizes = (hello.input_size, hello.output_size) if hello else (None, None)
+        replies.append([(p.seq, decode_message(p, *sizes)) for p in packets])
+    return replies
+
+
+@pytest.fixture(scope="module")
+def hello(app_drivers, tiny_model) -> Hello:
+    [[(seq, reply)]] = app_replies(app_drivers[True], [encode_message(HelloRequest(), 17)])
+    assert seq == 17
+    return reply
+
+
+def test_hello_describes_model_and_board(hello, tiny_model):
+    from training.export.reference import ReferenceRunner
+
+    tflite, library, _ = tiny_model
+    runner = ReferenceRunner(tflite)
+    assert hello.model_sha256 == library.sha256
+    assert (hello.input_size, hello.output_size, hello.max_payload) == (128, 8, MAX_PAYLOAD)
+    assert hello.input_scale == pytest.approx(runner.input_quantization[0], rel=1e-7)
+    assert (hello.input_zero_point, hello.output_zero_point) == (runner.input_quantization[1],
+                                                                runner.output_quantization[1])
+    assert hello.output_scale == pytest.approx(runner.output_quantization[0], rel=1e-7)
+    assert (hello.board, hello.firmware_version, hello.timer_unit, hello.has_preprocessing) == (
+        "buffer", "test-1", "ns", True)
+
+
+def test_infer_tensor_outputs_equal_the_reference(app_drivers, hello, tiny_model):
+    from training.export.reference import ReferenceRunner
+
+    inputs = np.random.default_rng(2).integers(-128, 128, (24, 128)).astype(np.int8)
+    # all requests in one stream: the app takes the next request while answering the previous one
+    stream = b"".join(encode_message(InferTensor(row), 100 + i) for i, row in enumerate(inputs))
+    [replies] = app_replies(app_drivers[True], [stream], hello)
+    expected = ReferenceRunner(tiny_model[0]).run(inputs.reshape(24, 8, 8, 2)).reshape(24, -1)
+    assert [seq for seq, _ in replies] == list(range(100, 124))
+    assert all(r.status_name == "OK" and r.infer_ticks > 0 and r.preprocess_ticks == 0 for _, r in replies)
+    assert np.array_equal(np.array([r.output for _, r in replies]), expected)
+
+
+def frames_from(base: InferRaw, count: int, rng) -> list[InferRaw]:
+    frames = []
+    for _ in range(count):
+        distance = np.clip(np.array(base.distance_mm) + rng.integers(-60, 60, 64), -544, 4643)
+        signal = np.clip(np.array(base.signal_per_spad) + rng.integers(-30, 30, 64), 1, 6421)
+        frames.append(InferRaw(distance, signal, base.target_status, echo=True))
+    return frames
+
+
+def test_infer_raw_echo_and_outputs_equal_host_preprocessing(app_drivers, hello, tiny_model, tmp_path):
+    from training.export.c_build import HostLibrary, build_host_library
+    from training.export.reference import ReferenceRunner
+
+    frames = frames_from(raw_frame(), 20, np.random.default_rng(4))
+    frames.append(InferRaw([3000] * 64, [10] * 64, [5] * 64, echo=True))  # nothing within 400 mm: rejected
+    stream = b"".join(encode_message(f, i) for i, f in enumerate(frames))
+    [replies] = app_replies(app_drivers[True], [stream], hello)
+    library = tiny_model[1]
+    host = HostLibrary(build_host_library(library.directory, tmp_path, "gcc"), 128, 8, np.int8, np.int8)
+    raw = [np.array([getattr(f, k) for f in frames]) for k in ("distance_mm", "signal_per_spad", "target_status")]
+    inputs, kept = host.preprocess(*raw)
+    assert kept.tolist() == [True] * 20 + [False]
+    results = [r for _, r in replies]
+    assert np.array_equal(np.array([r.echoed_input for r in results[:20]]), inputs)
+    expected = ReferenceRunner(tiny_model[0]).run(inputs.reshape(20, 8, 8, 2)).reshape(20, -1)
+    assert np.array_equal(np.array([r.output for r in results[:20]]), expected)
+    assert all(r.preprocess_ticks > 0 for r in results)
+    assert results[20] == Result(2, 0, results[20].preprocess_ticks)
+
+
+def request(type_: int, seq: int, payload: bytes) -> bytes:
+    return encode_frame(type_, seq, payload)
+
+
+BAD_REQUESTS = [
+    ("unknown type", request(0x55, 7, b""), 7, "UNKNOWN_MESSAGE"),
+    ("a reply type", request(0x81, 8, b""), 8, "UNKNOWN_MESSAGE"),
+    ("HELLO_REQ with payload", request(0x01, 9, b"x"), 9, "BAD_PAYLOAD"),
+    ("STATS_REQ with payload", request(0x04, 10, b"xy"), 10, "BAD_PAYLOAD"),
+    ("INFER_TENSOR short", request(0x03, 11, bytes(127)), 11, "BAD_PAYLOAD"),
+    ("INFER_TENSOR long", request(0x03, 12, bytes(129)), 12, "BAD_PAYLOAD"),
+    ("INFER_RAW short", request(0x02, 13, bytes(320)), 13, "BAD_PAYLOAD"),
+    ("INFER_RAW bad options", request(0x02, 14, b"\x02" + bytes(320)), 14, "BAD_PAYLOAD"),
+    ("bad CRC", bytes.fromhex(next(c for c in VECTORS["decoder_cases"] if c["name"] == "bad_crc")["input_hex"])
+     .split(b"\x00")[0] + b"\x00", SEQ_UNKNOWN, "BAD_CRC"),
+    ("bad COBS", b"\x09\x01\x02\x00", SEQ_UNKNOWN, "BAD_FRAME"),
+    ("over-long frame", b"\x7f" * 600 + b"\x00", SEQ_UNKNOWN, "FRAME_TOO_LONG"),
+]
+
+
+@pytest.mark.parametrize("name, stream, seq, status", BAD_REQUESTS, ids=[r[0] for r in BAD_REQUESTS])
+def test_bad_requests_get_one_error_reply(app_drivers, name, stream, seq, status):
+    [replies] = app_replies(app_drivers[True], [stream])
+    assert replies == [(seq, Error.of(status))]
+
+
+def test_infer_raw_without_preprocessing_is_refused(app_drivers):
+    [replies] = app_replies(app_drivers[False], [encode_message(HelloRequest(), 1) + encode_message(raw_frame(), 2)])
+    assert replies[0][1].has_preprocessing is False
+    assert replies[1] == (2, Error.of("NO_PREPROCESSING"))
+
+
+def test_stats_count_frames_errors_and_overflows(app_drivers, hello):
+    stream = (b"\x00\x00" + encode_message(InferTensor([1] * 128), 1) + b"\x09\x01\x00" + BAD_REQUESTS[8][1]
+              + request(0x55, 2, b"") + encode_message(StatsRequest(), 3))
+    [replies] = app_replies(app_drivers[True], [stream], hello, overflows=5)
+    assert replies[-1] == (3, Stats(0, 0, frames_ok=3, crc_errors=1, framing_errors=1, rx_overflows=5,
+                                    requests_rejected=3))
+
+
+def test_random_streams_get_one_reply_per_frame(app_drivers, hello):
+    rng = random.Random(9)
+    streams = [random_stream(rng) for _ in range(150)]
+    for stream, replies in zip(streams, app_replies(app_drivers[True], streams, hello)):
+        decoder = FrameDecoder()
+        completed = decoder.feed(stream)
+        assert len(replies) == len(completed), stream.hex()
+
