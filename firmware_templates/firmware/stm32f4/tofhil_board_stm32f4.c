@@ -1,0 +1,96 @@
+/*
+ * tofhil firmware, STM32F4: the board layer's entry points (tofhil_board.h): init, the
+ * cycle counter (DWT on silicon, SysTick under QEMU), sleeping until input, stack use.
+ * Part of the tofhil validation firmware - do not edit in a generated project.
+ */
+#include <stdint.h>
+
+#include "tofhil_board.h"
+#include "tofhil_board_config.h"
+#include "tofhil_stm32f4.h"
+
+extern uint32_t tofhil_clock_hz;
+
+static void tofhil_timer_init(void)
+{
+#if TOFHIL_TIMER_KIND == TOFHIL_TIMER_DWT_CYCLES
+    TOFHIL_DEMCR |= TOFHIL_DEMCR_TRCENA;
+    TOFHIL_DWT_CYCCNT = 0u;
+    TOFHIL_DWT_CTRL |= 1u;
+#else
+    /* 24-bit down-counter on the processor clock (CLKSOURCE = 1), no interrupt */
+    TOFHIL_SYSTICK_LOAD = TOFHIL_SYSTICK_MAX;
+    TOFHIL_SYSTICK_VAL = 0u;
+    TOFHIL_SYSTICK_CTRL = (1u << 2) | 1u;
+#endif
+}
+
+void tofhil_board_init(void)
+{
+    /* tofhil_clock_init already ran in the reset handler */
+    tofhil_timer_init();
+    tofhil_uart_init();
+}
+
+void tofhil_board_wait_for_input(void)
+{
+    /* with interrupts masked, a byte arriving between the check and WFI still wakes the core */
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (tofhil_uart_rx_empty()) {
+        __asm__ volatile("dsb\n\twfi" ::: "memory");
+    }
+    __asm__ volatile("cpsie i" ::: "memory");
+}
+
+uint32_t tofhil_board_timer_now(void)
+{
+#if TOFHIL_TIMER_KIND == TOFHIL_TIMER_DWT_CYCLES
+    return TOFHIL_DWT_CYCCNT;
+#else
+    return TOFHIL_SYSTICK_MAX - (TOFHIL_SYSTICK_VAL & TOFHIL_SYSTICK_MAX);
+#endif
+}
+
+uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end)
+{
+#if TOFHIL_TIMER_KIND == TOFHIL_TIMER_DWT_CYCLES
+    return end - start;
+#else
+    /* correct for intervals shorter than one SysTick period (2^24 ticks, 0.1 s at 168 MHz) */
+    return (end - start) & TOFHIL_SYSTICK_MAX;
+#endif
+}
+
+uint8_t tofhil_board_timer_kind(void)
+{
+    return (uint8_t)TOFHIL_TIMER_KIND;
+}
+
+uint32_t tofhil_board_timer_hz(void)
+{
+    return tofhil_clock_hz;
+}
+
+uint32_t tofhil_board_core_clock_hz(void)
+{
+    return tofhil_clock_hz;
+}
+
+const char *tofhil_board_name(void)
+{
+    return TOFHIL_BOARD_NAME;
+}
+
+uint32_t tofhil_board_stack_used(void)
+{
+    const uint32_t *word = &tofhil_stack_bottom;
+    while (word < &tofhil_stack_top && *word == TOFHIL_STACK_PAINT) {
+        ++word;
+    }
+    return (uint32_t)((uintptr_t)&tofhil_stack_top - (uintptr_t)word);
+}
+
+uint32_t tofhil_board_stack_size(void)
+{
+    return (uint32_t)((uintptr_t)&tofhil_stack_top - (uintptr_t)&tofhil_stack_bottom);
+}
