@@ -25,7 +25,8 @@ HINTS = {
                "TLS-inspecting proxy)",
     "quota": "The Developer Cloud quota of this account is used up: retry later or with another account",
     "timeout": "The board farm may be busy: retry later or raise --st-timeout",
-    "reply": "The client's reply lacks expected fields: check that the stm32ai_dc version matches docs/st-edge-ai.md",
+    "reply": "The client could not read the service's answer (ST's client prints the server's own message above "
+             "it; otherwise check that the stm32ai_dc version matches docs/st-edge-ai.md)",
     "service": "The Developer Cloud reported the failure above",
 }
 KINDS = {"login": errors.StCloudLoginError, "network": errors.StCloudNetworkError,

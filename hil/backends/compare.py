@@ -97,6 +97,23 @@ def our_row(run_dir: Path, hil_report: Path | None = None) -> Row:
     return row
 
 
+def latest_st_results(run_dir: Path) -> Path | None:
+    """The newest ``RUN/hil/st-cloud/*/st_cloud_results.json`` or ``RUN/hil/stedgeai/*/stedgeai_results.json``."""
+    found = list(Path(run_dir).glob("hil/st-cloud/*/st_cloud_results.json")) + \
+        list(Path(run_dir).glob("hil/stedgeai/*/stedgeai_results.json"))
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def comparison_section(run_dir: Path, hil_report: Path | None = None) -> dict | None:
+    """For a HIL report: the comparison with the run's newest ST results, or None when ST never measured it."""
+    path = latest_st_results(run_dir)
+    if path is None:
+        return None
+    section = build_comparison(our_figures.read_json(path, "ST results"), run_dir, hil_report)
+    section["st_results"] = str(path)
+    return section
+
+
 def build_comparison(st_results: dict, run_dir: Path, hil_report: Path | None = None) -> dict:
     """The JSON-ready comparison (also the section a HIL report embeds)."""
     st_rows = stedgeai_rows(st_results) if st_results.get("backend") == "stedgeai" else st_cloud_rows(st_results)

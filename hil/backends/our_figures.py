@@ -1,8 +1,9 @@
 """Our runtime's figures for the comparison, read defensively from the reports other stages write.
 
-- ``hil_report.json`` of a HIL output folder (``RUN/hil/<board>-<mode>-<stamp>/``): latency under
-  ``report["latency"]["inference"]`` with a ``"unit"`` (cycles on a board, instructions on the emulator, us/ms
-  of wall time on the host), the firmware under ``report["firmware"]``, the on-device accuracy.
+- ``hil_report.json`` of a HIL output folder (``RUN/hil/<board>-<mode>-<stamp>/``): ``board`` and
+  ``board_kind``, latency under ``report["latency"]["inference"]`` with a ``"unit"`` (cycles on a board,
+  instructions on the emulator, us of wall time on the host) and ``"stats"`` (and ``"us"`` stats on a board),
+  the firmware under ``report["firmware"]``, the on-device accuracy under ``report["accuracy"]["device"]``.
 - ``RUN/export/model_report.json``: the library footprint (``footprint.flash_bytes``/``ram_bytes``, the same
   scope as ST's weights + runtime library) and the host int8 accuracy (``evaluation.int8_accuracy``).
 A key that is absent or of another type leaves its figure empty (with a note); it never stops the table.
@@ -83,7 +84,8 @@ def latency_figures(report: dict) -> dict[str, float]:
         return {}
     found = {}
     unit = str(inference.get("unit", "")).lower()
-    value = next((number_at(inference, k) for k in ("mean", "median", "p50") if number_at(inference, k) is not None),
+    candidates = [("stats", "mean"), ("mean",), ("stats", "p50"), ("median",), ("p50",)]
+    value = next((number_at(inference, *path) for path in candidates if number_at(inference, *path) is not None),
                  None)
     if unit in UNIT_TO_COLUMN and value is not None:
         column, scale = UNIT_TO_COLUMN[unit]
@@ -97,12 +99,23 @@ def latency_figures(report: dict) -> dict[str, float]:
 
 
 def device_accuracy(report: dict) -> float | None:
-    for path in (("accuracy", "device"), ("accuracy",), ("device_accuracy",), ("metrics", "device", "accuracy"),
-                 ("accuracy", "device", "accuracy")):
+    for path in (("accuracy", "device", "accuracy"), ("accuracy", "device"), ("accuracy",), ("device_accuracy",)):
         value = number_at(report, *path)
         if value is not None:
             return value / 100 if value > 1 else value
     return None
+
+
+def accuracy_note(report: dict) -> str | None:
+    """"on-device accuracy: split test, 95 % CI [a, b] (n frames)" when the report says so."""
+    entry = report.get("accuracy", {}).get("device") if isinstance(report.get("accuracy"), dict) else None
+    if not isinstance(entry, dict):
+        return None
+    interval = entry.get("ci95")
+    text = f"on-device accuracy: split {entry.get('split', '?')}"
+    if isinstance(interval, list) and len(interval) == 2 and all(isinstance(v, numbers.Real) for v in interval):
+        text += f", 95 % CI [{interval[0]:.2%}, {interval[1]:.2%}]"
+    return text + (f" ({entry['total']} frames)" if isinstance(entry.get("total"), int) else "")
 
 
 def export_figures(run_dir: Path) -> tuple[dict, list[str]]:
@@ -138,4 +151,6 @@ def hil_figures(report_path: Path) -> tuple[dict, list[str]]:
         if number_at(firmware, field) is not None:
             figures[f"firmware_{field}"] = (number_at(firmware, field), f"{source}, whole firmware ELF")
     notes = [] if latency_figures(report) else [f"{report_path}: no latency under latency.inference"]
+    if accuracy is not None and accuracy_note(report):
+        notes.append(accuracy_note(report))
     return figures, notes

@@ -22,6 +22,7 @@ from hil.backends.json_store import ResultsFile
 from hil.backends.run_inputs import ModelFile, RunModels
 
 DEFAULT_BOARD = "NUCLEO-F401RE"
+ANALYZE_CLIENT_WAIT_S = 300  # the client's analyze waits at most this long (fixed in its wait_for_run), then fails
 RESULTS_NAME = "st_cloud_results.json"
 TOKEN_FILE = Path.home() / ".stmai_token"  # where ST's client stores the MyST token after a login
 INSTALL_HINT = (
@@ -115,7 +116,7 @@ class StCloudBenchmark:
                 self._upload(ai, model, Path(staging))
         for model in self.models.both():
             self._measure(model.kind, "analyze", lambda m=model: ai.analyze(self._parameters(m, series)),
-                          st_results.analyze_figures, self.options.step_timeout_s)
+                          st_results.analyze_figures, self.options.step_timeout_s, ANALYZE_CLIENT_WAIT_S)
         client_timeout = self._client_timeout_s()
         for model in self.models.both():
             run = lambda m=model: ai.benchmark(self._parameters(m, series), board,  # noqa: E731

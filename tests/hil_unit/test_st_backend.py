@@ -45,10 +45,11 @@ def run_dir(tmp_path) -> Path:
     (run / "export" / "model_int8.tflite").write_bytes(b"int8 model bytes")
     (run / "export" / "model_report.json").write_text(json.dumps({
         "footprint": {"flash_bytes": 7_372, "ram_bytes": 1_400}, "evaluation": {"int8_accuracy": 0.931}}))
-    write_hil_report(run / "hil" / "qemu-stm32f405-raw-2026_11_28_09_00_00", {
-        "board": {"name": "qemu-stm32f405", "kind": "qemu"},
-        "latency": {"inference": {"unit": "instructions", "mean": 14_800, "p50": 14_790}},
-        "accuracy": {"device": {"value": 0.925, "ci95": [0.91, 0.94]}},
+    write_hil_report(run / "hil" / "qemu-stm32f405-raw-2026_11_28_09_00_00", {  # hil.report's layout
+        "board": "qemu-stm32f405", "board_kind": "qemu",
+        "latency": {"inference": {"unit": "instructions", "stats": {"mean": 14_800, "p50": 14_790}, "us": None}},
+        "accuracy": {"device": {"split": "test", "correct": 185, "total": 200, "accuracy": 0.925,
+                                "ci95": [0.88, 0.95]}},
         "firmware": {"flash_bytes": 21_000, "ram_bytes": 6_000}})
     return run
 
@@ -91,6 +92,8 @@ def test_success_measures_both_models_and_prints_the_comparison(fake_client, run
     assert ours["instructions"] == {"value": 14_800, "source": "our emulator (qemu-stm32f405)"}
     assert "cycles" not in ours  # an instruction count never lands in the cycles column
     assert ours["flash_bytes"]["value"] == 7_372 and ours["accuracy"]["value"] == 0.925
+    assert "on-device accuracy: split test, 95 % CI [88.00%, 95.00%] (200 frames)" in row(
+        comparison, "our runtime int8")["notes"]
     out = capsys.readouterr().out
     assert "instructions (emulator, not cycles)" in out and "14,800" in out and "129,360" in out
     assert (run_dir / "out" / "comparison.txt").read_text().startswith("| runtime")
@@ -302,11 +305,19 @@ def test_text_report_ignores_the_equals_form_decoy():
 
 def test_a_physical_board_reports_cycles_in_the_cycles_column(run_dir):
     report = write_hil_report(run_dir / "board", {
-        "board": "nucleo-f401re", "latency": {"inference": {"unit": "cycles", "mean": 61_000, "us": {"mean": 726.2}}},
-        "accuracy": 0.93})
+        "board": "nucleo-f401re", "board_kind": "physical",
+        "latency": {"inference": {"unit": "cycles", "stats": {"mean": 61_000}, "us": {"mean": 726.2}}}})
     ours = compare.our_row(run_dir, report).figures
     assert ours["cycles"] == (61_000, "our board (nucleo-f401re)")
     assert ours["ms"] == (pytest.approx(0.7262), "our board (nucleo-f401re)") and "instructions" not in ours
+
+
+def test_a_flat_latency_block_and_a_board_dict_are_read_too(run_dir):
+    report = write_hil_report(run_dir / "flat", {"board": {"name": "netduinoplus2", "kind": "qemu"},
+                                                 "latency": {"inference": {"unit": "instructions", "mean": 9_000}},
+                                                 "accuracy": 93.0})
+    ours = compare.our_row(run_dir, report.parent).figures
+    assert ours["instructions"] == (9_000, "our emulator (netduinoplus2)") and ours["accuracy"][0] == 0.93
 
 
 def test_hil_report_keys_of_unexpected_types_are_ignored_with_a_note(run_dir):
@@ -326,3 +337,13 @@ def test_unreadable_hil_report_names_the_file(run_dir):
     report = write_hil_report(run_dir / "broken", "{ not json")
     with pytest.raises(ComparisonError, match="broken/hil_report.json: cannot read the HIL report"):
         our_figures.hil_figures(report)
+
+
+def test_a_hil_report_can_embed_the_newest_comparison(fake_client, run_dir):
+    assert compare.comparison_section(run_dir) is None
+    assert main_benchmark(["--backend", "st-cloud", "--run-dir", str(run_dir)]) == 0
+    hil_report = next(run_dir.glob("hil/qemu-*/hil_report.json"))
+    section = compare.comparison_section(run_dir, hil_report)
+    assert section["st_results"].endswith("st_cloud_results.json") and "/hil/st-cloud/NUCLEO-F401RE-" in \
+        section["st_results"]
+    assert [r["name"] for r in section["rows"]] == ["ST runtime float", "ST runtime int8", "our runtime int8"]
