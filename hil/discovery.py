@@ -44,7 +44,18 @@ def list_board_ports(spec: Any, list_ports: PortLister = comports) -> list[Board
     """Every serial port whose USB ids are the board's probe (ST-LINK), sorted by device."""
     vid, pids = usb_ids(spec)
     found = [_board_port(p) for p in list_ports() if getattr(p, "vid", None) == vid and getattr(p, "pid", None) in pids]
-    return sorted(found, key=lambda port: port.device)
+    return _one_per_probe(sorted(found, key=lambda port: port.device))
+
+
+def _one_per_probe(ports: list[BoardPort]) -> list[BoardPort]:
+    """Some ST-LINK/V3 expose two virtual COM ports under one serial number: keep the first (VCP1)."""
+    seen: set[str] = set()
+    kept = []
+    for port in ports:
+        if port.serial_number is None or port.serial_number not in seen:
+            kept.append(port)
+        seen.add(port.serial_number or "")
+    return kept
 
 
 def find_board_port(spec: Any, probe: str | None = None, port: str | None = None,
@@ -72,7 +83,7 @@ def find_board_port(spec: Any, probe: str | None = None, port: str | None = None
 def _by_probe(spec: Any, boards: list[BoardPort], probe: str) -> BoardPort:
     matches = [b for b in boards if (b.serial_number or "").lower() == probe.lower()]
     if matches:
-        return matches[0]  # an ST-LINK/V2-1 exposes one virtual COM port per probe
+        return matches[0]
     found = _listing(boards) if boards else "none"
     raise BoardNotFoundError(
         f"no {board_name(spec)} board with probe serial number {probe!r}; ST-LINK boards found: {found}; "

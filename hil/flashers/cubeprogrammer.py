@@ -20,7 +20,7 @@ class CubeProgrammerFlasher(ToolFlasher):
         self.flash_origin = flash_origin
 
     def flash_args(self, image: Path, probe: str | None) -> list[str]:
-        address = [hex(self.flash_origin)] if image.suffix.lower() == ".bin" else []
+        address = [f"0x{self.flash_origin:08x}"] if image.suffix.lower() == ".bin" else []
         return [*self._connect(probe), "-w", str(image), *address, "-v", "-rst"]
 
     def reset_args(self, probe: str | None) -> list[str]:

@@ -35,8 +35,8 @@ class MassStorageFlasher(Flasher):
         self.vanish_timeout, self.remount_timeout = vanish_timeout, remount_timeout
         self.poll_interval = poll_interval
         self.last_image: Path | None = None
-        self.install_hint = (f"plug the board in and let the desktop mount its drive {volume_label} (or "
-                             f"'udisksctl mount -b /dev/sdX'), or pass its mount point as flashers.mass-storage.path")
+        self.install_hint = (f"plug the board in and let the desktop mount its drive {volume_label}, or mount it "
+                             f"yourself ('udisksctl mount -b /dev/sdX'), or use --flasher pyocd")
 
     def available(self) -> bool:
         return bool(self.drives())
@@ -129,7 +129,7 @@ class MassStorageFlasher(Flasher):
                     return mount
         raise FlashError(f"flasher '{self.name}': no mounted {self.volume_label} drive belongs to probe {probe!r} "
                          f"(drives: {', '.join(map(str, drives))}; looked up in {self.by_id_dir} and "
-                         f"{self.mounts_file}); pass the drive as flashers.mass-storage.path or use --flasher pyocd")
+                         f"{self.mounts_file}); use --flasher pyocd, which selects the probe itself")
 
     def __repr__(self) -> str:
         return f"MassStorageFlasher(volume_label={self.volume_label!r})"

@@ -22,7 +22,7 @@ class PyOcdFlasher(ToolFlasher):
         self.flash_origin = flash_origin
 
     def flash_args(self, image: Path, probe: str | None) -> list[str]:
-        base = ["--base-address", hex(self.flash_origin)] if image.suffix.lower() == ".bin" else []
+        base = ["--base-address", f"0x{self.flash_origin:08x}"] if image.suffix.lower() == ".bin" else []
         return ["load", *self._connection(probe), *base, str(image)]  # load resets the chip afterwards
 
     def reset_args(self, probe: str | None) -> list[str]:

@@ -19,7 +19,7 @@ class StFlashFlasher(ToolFlasher):
 
     def flash_args(self, image: Path, probe: str | None) -> list[str]:
         reset = ["--reset"] if self.reset_after_write else []
-        return [*self._serial(probe), *reset, "write", str(image), hex(self.flash_origin)]
+        return [*self._serial(probe), *reset, "write", str(image), f"0x{self.flash_origin:08x}"]
 
     def reset_args(self, probe: str | None) -> list[str]:
         return [*self._serial(probe), "reset"]

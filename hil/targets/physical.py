@@ -13,8 +13,9 @@ from typing import Any
 from serial.tools.list_ports import comports
 
 from hil.discovery import BoardPort, PortLister, find_board_port
-from hil.errors import BoardNotFoundError, FlashError
+from hil.errors import BoardNotFoundError, BoardSpecError, FlashError
 from hil.flashers import Flasher, select_flasher
+from hil.spec_fields import board_name, spec_field
 from hil.targets.base import Target
 
 _IMAGE_FIELDS = {".elf": "elf", ".bin": "bin", ".hex": "hex"}
@@ -31,6 +32,8 @@ class PhysicalTarget(Target):
                  probe: str | None = None, flash: bool = True, list_ports: PortLister = comports,
                  port_timeout: float = 15.0, poll_interval: float = 0.25):
         super().__init__(spec)
+        if spec_field(spec, "kind", default="physical") != "physical":
+            raise BoardSpecError(f"board {board_name(spec)} is not a physical board (kind: {spec_field(spec, 'kind')})")
         self.port, self.probe, self.flash = port, probe, flash
         self.list_ports = list_ports
         self.port_timeout, self.poll_interval = port_timeout, poll_interval
