@@ -54,6 +54,34 @@ refresh_lock() {
   echo "requirements.lock refreshed; run ./run.sh test before committing it"
 }
 
+# The whole suite: tests/ (unit, C-vs-reference, fuzzing, dataset), then the shipped config trained once and
+# `pytest hil` on the host-native and the emulated board with the gates on. Every stage runs; any failure fails.
+full_suite() {
+  local out="${TOFHIL_CI_DIR:-build/ci}" status=0 board
+  rm -rf "$out" && mkdir -p "$out"
+  "$VENV/bin/python" -m pytest tests --junitxml "$out/tests.xml" || status=$?
+  echo "== training the shipped config for the HIL suite"
+  "$VENV/bin/python" -m training train configs/handposture.yaml --output-dir "$out/run" --quiet || status=$?
+  for board in host qemu-stm32f405; do
+    echo "== pytest hil --board $board"
+    "$VENV/bin/python" -m pytest hil --board "$board" --run-dir "$out/run" --hil-output-dir "$out/hil-$board" \
+      --junitxml "$out/hil-$board.xml" || status=$?
+  done
+  "$VENV/bin/python" - "$out"/*.xml <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+failed = totals["failures"] + totals["errors"]
+passed = totals["tests"] - failed - totals["skipped"]
+print(f"all stages: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+PY
+  return $status
+}
+
 if [ "${1:-}" = lock ]; then refresh_lock; exit 0; fi
 ensure_system_packages
 ensure_venv
@@ -66,7 +94,10 @@ case "$command" in
     if [ $# -gt 0 ] && [[ "$1" == *.yaml || "$1" == *.yml ]]; then config="$1"; shift; fi
     exec "$VENV/bin/python" -m training train "$config" "$@" ;;
   test)
-    exec "$VENV/bin/python" -m pytest "$@" ;;
+    # with arguments: plain pytest. Without: the whole suite as CI runs it (tests/, then the HIL suite on the
+    # host-native and emulated boards with the shipped model trained once, gates on)
+    if [ $# -gt 0 ]; then exec "$VENV/bin/python" -m pytest "$@"; fi
+    full_suite ;;
   *)
     exec "$VENV/bin/python" -m training "$command" "$@" ;;
 esac

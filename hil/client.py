@@ -58,6 +58,7 @@ class DeviceClient:
         self.hello: Hello | None = None
         self._seq = 0
         self._last_rx = b""
+        self._flight: OrderedDict[int, _InFlight] = OrderedDict()  # requests sent, not yet answered
 
     # --- bytes ---------------------------------------------------------------------------------------
     def _send(self, message, seq: int) -> None:
@@ -129,7 +130,8 @@ class DeviceClient:
     def stream(self, requests: Iterable[tuple[object, object]], window: int = 2) -> Iterator[tuple]:
         """Yield ``(key, reply, attempts)`` for each ``(key, request)``, in request order."""
         pending = iter(requests)
-        flight: OrderedDict[int, _InFlight] = OrderedDict()
+        flight = self._flight
+        flight.clear()
         exhausted = False
         last_progress = time.monotonic()
         while True:
@@ -190,12 +192,19 @@ class DeviceClient:
             self._send(entry.message, entry.seq)
 
     def _handle_reset(self, hello: Hello, flight: OrderedDict) -> None:
-        self.counters.resets += 1
-        self.log.note("unsolicited HELLO: the board restarted; handshaking again")
+        self.log.note("unsolicited HELLO: the board restarted")
         if self.on_reset:
             self.on_reset()
+        self.recover_after_reset()
+
+    def recover_after_reset(self, link=None) -> None:
+        """After a board reset: (a new link,) handshake again, re-check the model, resend what was in flight."""
+        self.counters.resets += 1
+        if link is not None:
+            self.link = link
+        self.decoder = FrameDecoder()
         self.handshake()
-        for entry in list(flight.values()):
+        for entry in list(self._flight.values()):
             entry.attempts = max(0, entry.attempts - 1)  # a reset is not the request's fault
             self._resend([entry], "board restarted")
 

@@ -68,28 +68,39 @@ class BoardSession:
         self.timings["bring_up_s"] = round(time.perf_counter() - started, 2)
         return self
 
-    def _connect(self, url: str) -> None:
+    def _open_link(self, url: str):
         if self.options.link_wrapper:
             url = self.options.link_wrapper.replace("{url}", url)
-        self.link = open_link(url, baudrate=self.spec.uart.baud if self.spec.uart else 921600)
+        return open_link(url, baudrate=self.spec.uart.baud if self.spec.uart else 921600)
+
+    def _connect(self, url: str) -> None:
+        self.link = self._open_link(url)
         self.serial_log = SerialLog(self.log_dir / "serial.log")
         self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
-                                   expected_sha256=self.export.model_sha256(), on_reset=self._on_reset)
+                                   expected_sha256=self.export.model_sha256())
         self.client.handshake()
 
-    def _on_reset(self) -> None:
-        self.serial_log.note("board reset seen by the client")
-
     def restart(self) -> None:
-        """Reset the board through its target and handshake again (the link is reopened when it changed)."""
+        """Reset the board through its target, then handshake again and re-check the model before going on
+        (the link is reopened when the target's URL changed, as the host board's pty does)."""
         old_url = getattr(self.target, "link_url", None)
+        self.serial_log.note("resetting the board")
         self.target.reset()
         new_url = getattr(self.target, "link_url", None)
+        link = None
         if new_url != old_url:
             self.link.close()
-            self._connect(new_url)
-        else:
-            self.client.handshake()
+            link = self.link = self._open_link(new_url)
+        self.client.recover_after_reset(link)
+
+    @property
+    def planned_resets(self) -> tuple[int, ...]:
+        """Frame indices at which a fault-injecting link asks for a board reset."""
+        return tuple(getattr(self.link, "reset_at", ()))
+
+    @property
+    def injected_faults(self) -> dict | None:
+        return getattr(self.link, "faults", None)
 
     def close(self) -> None:
         for closer in (getattr(self.link, "close", None), getattr(self.serial_log, "close", None),
@@ -128,6 +139,10 @@ def build_firmware(export: ExportFolder, board: str):
 
 
 def make_target(spec, options: BoardOptions, log_dir: Path):
+    if options.port and spec.kind in ("host", "qemu"):
+        from hil.targets.attached import AttachedTarget
+
+        return AttachedTarget(spec, options.port)
     if spec.kind == "host":
         from hil.targets.host import HostTarget
 
@@ -160,9 +175,13 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     bar = _progress(len(indices), len(done), progress, f"{session.options.board} {mode}")
     try:
         requests = ((i, _request(frames, references, mode, i)) for i in indices)
+        resets = set(session.planned_resets)
         for index, result, attempts in session.client.stream(requests):
             log.append(_record(frames, index, result, attempts))
             bar.update(1)
+            if index in resets:
+                resets.discard(index)
+                session.restart()
             if on_frame:
                 on_frame(index)
     finally:
@@ -222,6 +241,7 @@ def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall
         "timings": session.timings,
         "link_url": getattr(session.target, "link_url", None),
         "link_wrapper": session.options.link_wrapper,
+        "injected_faults": session.injected_faults,
     }
     write_text_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 

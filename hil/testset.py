@@ -51,8 +51,9 @@ def load_test_frames(run: RunFolder, config) -> TestFrames:
     from training.data.dataset import load_frame_table
 
     if config.dataset.test_path:
+        # a test folder may hold only some of the classes (recordings of new users)
         table = load_frame_table(Path(config.dataset.test_path), config.dataset.class_names,
-                                 **_subset_ok(load_frame_table))
+                                 require_all_classes=False)
         return _frames(table, f"test set {config.dataset.test_path}", np.ones(len(table), bool))
     manifest = run.split_manifest()
     if manifest.get("mode") == "frame":
@@ -69,14 +70,6 @@ def load_test_frames(run: RunFolder, config) -> TestFrames:
     selected = np.isin(table.sessions, held_out)
     return _frames(table, f"validation split (held-out {manifest['mode']}s of the run, "
                           f"{len(held_out)} sessions)", selected)
-
-
-def _subset_ok(function) -> dict:
-    # the loader accepts a test folder holding only some of the classes (issue 7) when it knows the keyword
-    import inspect
-
-    names = inspect.signature(function).parameters
-    return {"allow_missing_classes": True} if "allow_missing_classes" in names else {}
 
 
 def _frames(table, split: str, selected: np.ndarray) -> TestFrames:
