@@ -68,13 +68,14 @@ def call_with_deadline(fn: Callable[[], object], what: str, limit_s: float, prog
     worker.start()
     next_report = progress.every_s
     while worker.is_alive():
-        elapsed = time.monotonic() - started
-        if elapsed >= limit_s:
+        remaining = limit_s - (time.monotonic() - started)
+        if remaining <= 0:
             raise DeadlineExceeded(what, limit_s)
-        worker.join(min(0.05 if limit_s < 5 else 0.5, limit_s - elapsed))
+        worker.join(min(0.25, progress.every_s, remaining))
+        elapsed = time.monotonic() - started
         if elapsed >= next_report and worker.is_alive():
             progress.waiting(what, elapsed, limit_s)
-            next_report += progress.every_s
+            next_report = elapsed + progress.every_s
     elapsed = time.monotonic() - started
     if "error" in box:
         raise CallFailed(box["error"], elapsed) from box["error"]

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from hil.backends import compare, our_figures, st_cloud, stedgeai
+from hil.backends import compare, deadline, our_figures, st_cloud, stedgeai
 from hil.backends.errors import ComparisonError, StEdgeAiError
 from hil.cli_benchmark import main_benchmark
 
@@ -347,3 +349,19 @@ def test_a_hil_report_can_embed_the_newest_comparison(fake_client, run_dir):
     assert section["st_results"].endswith("st_cloud_results.json") and "/hil/st-cloud/NUCLEO-F401RE-" in \
         section["st_results"]
     assert [r["name"] for r in section["rows"]] == ["ST runtime float", "ST runtime int8", "our runtime int8"]
+
+
+def test_a_waiting_step_shows_progress():
+    stream = io.StringIO()
+    progress = deadline.Progress("st-cloud", every_s=0.05, stream=stream)
+
+    def slow_step():  # returns once the progress line has been printed
+        for _ in range(400):
+            if "elapsed" in stream.getvalue():
+                return "done"
+            time.sleep(0.025)
+        return "no progress line"
+
+    outcome = deadline.call_with_deadline(slow_step, "benchmark int8 model", 30, progress)
+    assert outcome.value == "done"
+    assert stream.getvalue().startswith("[st-cloud] benchmark int8 model: 0 s elapsed (limit 30 s)")
