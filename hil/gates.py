@@ -76,7 +76,7 @@ def _device_accuracy_low(report: dict):
     if not entry["total"]:
         return None, "no frame classified on the device"
     return entry["ci95"][0], (f"95 % CI lower bound of on-device accuracy ({100 * entry['accuracy']:.2f} % on "
-                              f"{entry['total']} frames of the {entry['split']} split)")
+                              f"{entry['total']} frames; split: {entry['split']})")
 
 
 def _exact_rate(report: dict):

@@ -34,6 +34,7 @@ def cmd_train(args) -> int:
 
 
 def _train(config, args):
+    from training.reporting.metrics import accuracy_text
     from training.reporting.tables import metrics_table
     from training.train.trainer import run_training
 
@@ -44,7 +45,7 @@ def _train(config, args):
     print(metrics_table(metrics["splits"]))
     print()
     for split, values in metrics["splits"].items():
-        print(f"{split:>10} accuracy: {values['accuracy']:.2%} ({values['frames']} frames)")
+        print(accuracy_text(split, values))
     if metrics["test_set"].startswith("validation"):
         print("note: no dataset.test_path: the validation set stands in for the test set")
     print(f"best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "

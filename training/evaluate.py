@@ -14,6 +14,7 @@ from tabulate import tabulate
 from training.config.schema import Config
 from training.data.dataset import prepare
 from training.models.factory import load_model_file
+from training.reporting.metrics import accuracy_text
 from training.reporting.tables import confusion_table
 from training.train.data_setup import load_splits, load_test_table, preprocessing_spec
 from training.train.evaluation import evaluate_splits
@@ -57,8 +58,7 @@ def run_evaluation(config: Config, model: str, output_dir: str | None = None,
     log(confusion_table(np.asarray(metrics["confusion_matrix"]), class_names))
     if name == "validation":
         log("note: no dataset.test_path: the validation split of this config stands in for the test set")
-    accuracy = "n/a" if metrics["accuracy"] is None else f"{metrics['accuracy']:.2%}"
-    log(f"{name} accuracy: {accuracy} on {metrics['frames']} frames")
+    log(accuracy_text(name, metrics))
     log(f"written to {folder.path}")
     return report
 

@@ -135,7 +135,10 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
 
 
 def _frame_counts(data: ValidationData, frames: AlignedFrames) -> dict:
-    expected, received = data.references.frames, len(data.results)
+    # tensor mode streams only the frames the host's filter kept: those are the ones expected
+    kept = int(data.references.host_kept.sum())
+    expected = data.references.frames if data.meta.mode == "raw" else kept
+    received = len(data.results)
     return {"expected": expected, "received": received, "complete": received == expected,
             "device_ok": int(frames.device_ok.sum()), "device_rejected": int((~frames.device_ok).sum()),
             "host_kept": int(frames.host_kept.sum()), "compared": int(frames.both.sum()),

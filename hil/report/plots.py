@@ -16,7 +16,7 @@ from training.reporting.plots import plot_confusion_matrix
 
 def plot_device_confusion(report: dict, path: Path) -> Path:
     device = report["classification"]["device"]
-    title = f"{report['board']} ({report['mode']} mode), {report['split']} split, on device"
+    title = f"on device: {report['board']} ({report['mode']} mode), {report['split']}"
     with atomic_target(path) as temporary:
         plot_confusion_matrix(np.asarray(device["confusion_matrix"]), report["class_names"], temporary, title=title)
     return Path(path)

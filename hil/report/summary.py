@@ -28,7 +28,8 @@ def interval(bounds) -> str:
 def _header(report: dict) -> str:
     frames = report["frames"]
     lines = [f"HIL validation on {report['board']} ({report['board_kind']}), {report['mode']} mode, "
-             f"{report['split']} split: {frames['received']} of {frames['expected']} frames "
+             f"frames: {report['split']}",
+             f"{frames['received']} of {frames['expected']} frames "
              f"({frames['device_ok']} classified on device, {frames['device_rejected']} rejected by its filter)"]
     if report.get("model_sha256"):
         lines.append(f"model sha256 {report['model_sha256']}")
@@ -42,9 +43,9 @@ def _header(report: dict) -> str:
 def _accuracy_table(report: dict) -> str:
     names = {"device": "on device (int8)", "host_int8": "host int8 (TFLite BUILTIN_REF)",
              "host_float": "host float (Keras)"}
-    rows = [[names[key], entry["split"], percent(entry["accuracy"]), interval(entry["ci95"]),
-             f"{entry['correct']}/{entry['total']}"] for key, entry in report["accuracy"].items()]
-    return tabulate(rows, headers=["accuracy", "split", "value", "95 % CI (Wilson)", "correct/frames"])
+    rows = [[names[key], percent(entry["accuracy"]), interval(entry["ci95"]), f"{entry['correct']}/{entry['total']}"]
+            for key, entry in report["accuracy"].items()]
+    return tabulate(rows, headers=[f"accuracy on {report['split']}", "value", "95 % CI (Wilson)", "correct/frames"])
 
 
 def _agreement_block(report: dict) -> str:

@@ -39,7 +39,7 @@ def test_accuracy_is_judged_on_the_ci_lower_bound(tmp_path):
     assert result.measured == pytest.approx(0.2504584, abs=1e-6) and result.threshold == 0.5
     evidence = str(tmp_path / "hil_report.json")
     assert result.evidence_path == evidence
-    for text in ("FAILED", "0.250458", "threshold 0.5", "57.14 % on 7 frames of the test split", evidence):
+    for text in ("FAILED", "0.250458", "threshold 0.5", "57.14 % on 7 frames; split: test", evidence):
         assert text in result.message, text
 
 

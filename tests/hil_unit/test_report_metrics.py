@@ -125,10 +125,13 @@ def test_raw_mode_preprocessing_and_filter_disagreements(report):
     assert [f["index"] for f in raw["filter"]["device_kept_host_rejected"]["frames"]] == [7]
 
 
-def test_tensor_mode_has_no_raw_section(tmp_path):
+def test_tensor_mode_has_no_raw_section_and_expects_only_host_kept_frames(tmp_path):
     case = hand_case()
     case["meta"]["mode"] = "tensor"
-    assert build(tmp_path, case)["raw_mode"] is None
+    del case["records"][7]  # the host's filter rejected frame 7: the runner never sends it in tensor mode
+    report = build(tmp_path, case)
+    assert report["raw_mode"] is None
+    assert (report["frames"]["expected"], report["frames"]["complete"]) == (7, True)
 
 
 def test_percentiles_and_moments_by_hand():

@@ -106,7 +106,7 @@ def test_accuracy_carries_its_wilson_interval_everywhere_it_is_printed(metrics):
 
     assert metrics["accuracy_ci95"] == pytest.approx([0.2504584, 0.8417801], abs=1e-7)  # 4 of 7
     assert wilson_interval(8, 10) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)  # statsmodels' value
-    assert format_accuracy("test", 4, 7) == "test accuracy 57.14 % (95 % CI 25.05-84.18 %, 7 frames)"
+    assert format_accuracy("test", 4, 7) == "test accuracy: 57.14 % (95 % CI 25.05-84.18 %, 7 frames)"
     assert accuracy_cell(4, 7) == "57.14 % (95 % CI 25.05-84.18)" and accuracy_cell(0, 0) == "-"
     table = metrics_table({"test": metrics})
     ci_row = next(line for line in table.splitlines() if "95 % CI" in line)

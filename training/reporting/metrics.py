@@ -31,12 +31,18 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
 
 
 def format_accuracy(split: str, correct: int, total: int) -> str:
-    """"test accuracy 82.70 % (95 % CI 81.05-84.24 %, 2171 frames)": every printed accuracy names its split."""
+    """"test accuracy: 82.68 % (95 % CI 81.03-84.21 %, 2171 frames)": every printed accuracy names its split."""
     if total <= 0:
         return f"{split} accuracy: no frames"
     low, high = wilson_interval(correct, total)
-    return (f"{split} accuracy {100 * correct / total:.2f} % "
+    return (f"{split} accuracy: {100 * correct / total:.2f} % "
             f"(95 % CI {100 * low:.2f}-{100 * high:.2f} %, {total} frames)")
+
+
+def accuracy_text(split: str, metrics: dict) -> str:
+    """:func:`format_accuracy` of a :func:`classification_metrics` dict."""
+    matrix = np.asarray(metrics["confusion_matrix"], np.int64)
+    return format_accuracy(split, int(np.trace(matrix)), int(matrix.sum()))
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
