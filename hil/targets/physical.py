@@ -52,7 +52,7 @@ class PhysicalTarget(Target):
         """Flash ``image`` (a FirmwareImage, or the path of an .elf/.bin/.hex) and return the link URL."""
         self.board_port = self._discover()  # first: the only board's serial number names the probe to flash
         if self.flash:
-            self.flasher.flash(image_file(image, self.flasher), self.probe)
+            self.flasher.flash(image_file(image, self.flasher, board_name(self.spec)), self.probe)
             self.board_port = self._wait_for_port()  # the ST-LINK may re-enumerate after programming
         return self.board_port.device
 
@@ -86,10 +86,13 @@ class PhysicalTarget(Target):
         return f"PhysicalTarget({where}, flasher={self._flasher_choice!r}, flash={self.flash})"
 
 
-def image_file(image: Any, flasher: Flasher) -> Path:
+def image_file(image: Any, flasher: Flasher, board: str | None = None) -> Path:
     """The file of ``image`` in the first format ``flasher`` takes (.elf for pyocd/OpenOCD, .bin for st-flash)."""
     if isinstance(image, (str, Path)):
         return Path(image)
+    if board is not None and getattr(image, "board", board) != board:
+        raise FlashError(f"the firmware image was built for board {image.board!r}, not {board!r}: build it for "
+                         f"{board} (python -m hil build --board {board})")
     for suffix in flasher.image_formats:
         path = getattr(image, _IMAGE_FIELDS[suffix], None)
         if path is not None:

@@ -255,3 +255,12 @@ def test_drive_reset_flashes_the_last_image_again(tmp_path, images):
     (mount / "tofhil_fw.bin").unlink()
     flasher.reset(None)
     assert (mount / "tofhil_fw.bin").read_bytes() == images["bin"].read_bytes()
+
+
+def test_the_real_pyocd_fails_fast_on_a_probe_that_is_not_there():
+    """pyOCD itself, up to the USB boundary: an unknown probe serial number never touches a real probe."""
+    flasher = select_flasher(SPEC, "pyocd", reset_timeout=60)
+    with pytest.raises(FlashError) as error:
+        flasher.reset("TOFHIL-NO-SUCH-PROBE")
+    assert "pyocd reset failed (exit code 1)" in str(error.value)
+    assert "No connected debug probe matches unique ID 'TOFHIL-NO-SUCH-PROBE'" in str(error.value)

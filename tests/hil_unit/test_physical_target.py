@@ -18,8 +18,8 @@ SPEC = nucleo_spec()
 ONE_BOARD = [*other_devices(), nucleo("/dev/ttyACM0", "066DFF49")]
 
 
-def firmware(elf: Path | None, binary: Path | None) -> FirmwareImage:
-    return FirmwareImage(board="nucleo-f401re", project_dir=(elf or binary).parent, elf=elf, bin=binary, hex=None,
+def firmware(elf: Path | None, binary: Path | None, board: str = "nucleo-f401re") -> FirmwareImage:
+    return FirmwareImage(board=board, project_dir=(elf or binary).parent, elf=elf, bin=binary, hex=None,
                          map=None, executable=None, model_sha256="0" * 64, flash_bytes=None, ram_bytes=None,
                          sections={})
 
@@ -127,3 +127,10 @@ def test_image_file_picks_the_format_the_flasher_takes(image, tmp_path):
 def test_an_emulated_board_is_not_a_physical_target():
     with pytest.raises(BoardSpecError, match="qemu-stm32f405 is not a physical board"):
         PhysicalTarget(load_board("qemu-stm32f405"))
+
+
+def test_an_image_built_for_another_board_is_refused(fake_bin, image):
+    install_tool(fake_bin, "pyocd")
+    with pytest.raises(FlashError, match="built for board 'qemu-stm32f405', not 'nucleo-f401re'"):
+        target().start(firmware(image.elf, image.bin, board="qemu-stm32f405"))
+    assert recorded_argv(fake_bin, "pyocd") is None
