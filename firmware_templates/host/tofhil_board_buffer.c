@@ -38,6 +38,11 @@ size_t tofhil_board_buffer_dropped(void)
     return tofhil_buffer_output_dropped;
 }
 
+void tofhil_board_buffer_clear_output(void)
+{
+    tofhil_buffer_output_length = tofhil_buffer_output_dropped = 0u;
+}
+
 void tofhil_board_buffer_on_idle(void (*handler)(void))
 {
     tofhil_buffer_idle = handler;

@@ -17,6 +17,8 @@ void tofhil_board_buffer_reset(const uint8_t *input, size_t length);
 /* The bytes written so far, and their count. */
 const uint8_t *tofhil_board_buffer_output(size_t *length);
 size_t tofhil_board_buffer_dropped(void);
+/* Forget the output written so far (the input and counters stay). */
+void tofhil_board_buffer_clear_output(void);
 /* Called by tofhil_board_wait_for_input once the input is exhausted (e.g. to longjmp out of the loop). */
 void tofhil_board_buffer_on_idle(void (*handler)(void));
 /* What tofhil_board_rx_overflows() reports (a real board counts bytes lost to a full ring). */
