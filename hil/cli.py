@@ -6,6 +6,7 @@ Every :class:`~hil.errors.HilError` (and the training package's user errors) pri
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -101,8 +102,8 @@ def cmd_info(args) -> int:
     run = _run_folder(args)
     with BoardSession(_options(args), run, run.hil_dir / f"{args.board}-info") as session:
         hello, stats = session.client.hello, session.client.stats()
-        for key in hello.__dataclass_fields__:
-            print(f"{key:>20}: {getattr(hello, key)}")
+        for key, value in dataclasses.asdict(hello).items():
+            print(f"{key:>20}: {value}")
         print(f"{'stack used':>20}: {stats.stack_used_bytes} of {stats.stack_size_bytes} B")
         print(f"{'link':>20}: {getattr(session.target, 'link_url', '?')}")
     return 0
@@ -121,6 +122,9 @@ def cmd_flash(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from training import quiet_tensorflow
+
+    quiet_tensorflow()  # the host references load TensorFlow: keep its start-up chatter out of the report
     from hil.gates import parse_gate_overrides
     from hil.validation import ValidationRequest, resolve_settings, run_validation
 

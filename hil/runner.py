@@ -7,6 +7,7 @@ arrive, ``references.npz``, ``run_meta.json``, ``serial.log``).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -229,10 +230,10 @@ def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall
         "split": frames.split, "frames": len(frames), "class_names": frames.class_names,
         "run_dir": str(session.run.path), "export_dir": str(session.export.path),
         "model_sha256": hello.model_sha256,
-        "hello": {k: getattr(hello, k) for k in hello.__dataclass_fields__},
+        "hello": dataclasses.asdict(hello),
         "timer_kind": hello.timer_kind, "timer_unit": hello.timer_unit,
         "firmware": _firmware_meta(session.image),
-        "stats": {k: getattr(stats, k) for k in stats.__dataclass_fields__},
+        "stats": dataclasses.asdict(stats),
         "link": session.client.counters.to_dict(),
         "wall_seconds": round(previous.get("wall_seconds", 0) + wall, 3),
         "bytes_sent": previous.get("bytes_sent", 0) + sent,

@@ -126,7 +126,9 @@ def load_meta(path: Path) -> RunMeta:
         board=pick("board", str), board_kind=pick("board_kind", str, False) or BOARD_KIND_OF_TIMER[timer_kind],
         mode=mode, class_names=names, timer_kind=timer_kind,
         timer_hz=_positive(path, "timer_hz", pick("timer_hz", number)),
-        core_clock_hz=_positive(path, "core_clock_hz", pick("core_clock_hz", number)),
+        # the host board has no core clock (0); cycles -> microseconds needs one only for the DWT timer
+        core_clock_hz=(_positive(path, "core_clock_hz", pick("core_clock_hz", number)) if timer_kind == 0
+                       else pick("core_clock_hz", number)),
         output_scale=_positive(path, "output_scale", pick("output_scale", number)),
         output_zero_point=pick("output_zero_point", int),
         model_sha256=pick("model_sha256", str, False), run_dir=pick("run_dir", str, False),

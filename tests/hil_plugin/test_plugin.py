@@ -1,0 +1,97 @@
+"""The pytest plugin, tested with pytester on the host board: options, a passing and a failing gate, stale
+firmware, a board that does not answer. Each runs the real HIL suite (hil/suite) in a subprocess."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+from hil.runner import BoardOptions, BoardSession, build_firmware, ensure_export
+from hil.targets.host import HostTarget
+from tofhil.boards import load_board
+from tofhil.folders import RunFolder
+
+REPO = Path(__file__).resolve().parents[2]
+SUITE = str(REPO / "hil" / "suite")
+
+pytest_plugins = ["pytester"]
+
+
+def _run_suite(pytester, *args):
+    return pytester.runpytest_subprocess(SUITE, "-p", "no:cacheprovider", "--rootdir", str(REPO), *args,
+                                         timeout=600)
+
+
+def test_options_are_registered(pytester):
+    result = pytester.runpytest_subprocess("--help")
+    for option in ("--board", "--run-dir", "--port", "--probe", "--flasher", "--no-flash", "--mode", "--limit",
+                   "--gate", "--hil-set"):
+        result.stdout.fnmatch_lines([f"*{option}*"])
+
+
+def test_suite_passes_on_the_host_board_and_reports(pytester, tiny_runs, tmp_path):
+    out = tmp_path / "hil"
+    result = _run_suite(pytester, "--board", "host", "--run-dir", str(tiny_runs[0]), "--limit", "40",
+                        "--gate", "min_accuracy=0", "--hil-output-dir", str(out))
+    result.assert_outcomes(failed=0, errors=0, passed=result.parseoutcomes()["passed"])
+    assert result.parseoutcomes()["passed"] >= 20
+    for mode in ("raw", "tensor"):
+        assert (out / mode / "hil_report.json").is_file()
+    result.stdout.fnmatch_lines([f"*HIL report: {out}*"])
+
+
+def test_tightened_gate_fails_with_measured_value_threshold_and_evidence(pytester, tiny_runs, tmp_path):
+    out = tmp_path / "hil"
+    result = _run_suite(pytester, "--board", "host", "--run-dir", str(tiny_runs[0]), "--limit", "20",
+                        "--mode", "tensor", "--gate", "min_accuracy=0", "--gate", "max_flash_kib=0.001",
+                        "--hil-output-dir", str(out))
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*FAILED*test_gate*max_flash_kib*"])
+    text = result.stdout.str()
+    assert "0.001" in text and str(out / "tensor" / "hil_report.json") in text
+
+
+def test_stale_firmware_is_refused_with_both_hashes(pytester, tiny_runs, tmp_path):
+    first, second = (RunFolder.open(r) for r in tiny_runs)
+    image = build_firmware(ensure_export(first), "host")
+    with HostTarget(load_board("host"), tmp_path) as board:  # a board running the FIRST run's firmware
+        url = board.start(image)
+        result = _run_suite(pytester, "--board", "host", "--port", url, "--run-dir", str(second.path),
+                            "--limit", "10", "--mode", "tensor")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) == 0 and outcomes.get("failed", 0) > 0
+    text = result.stdout.str()
+    assert "StaleFirmwareError" in text
+    assert ensure_export(first).model_sha256() in text and ensure_export(second).model_sha256() in text
+
+
+def test_board_that_does_not_answer_fails_clearly_and_in_bounded_time(pytester, tiny_runs):
+    # loop:// sends our own requests back: the board never says HELLO
+    result = _run_suite(pytester, "--board", "host", "--port", "loop://", "--run-dir", str(tiny_runs[0]),
+                        "--mode", "tensor", "--limit", "5")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) == 0 and outcomes.get("failed", 0) > 0
+    result.stdout.fnmatch_lines(["*DeviceTimeoutError: no HELLO from the board*"])
+    assert "(earlier failure, not retried)" in result.stdout.str()  # the board is not hammered again
+
+
+def test_session_survives_a_board_restart(tiny_runs, tmp_path):
+    """A host-board restart mid-session: handshake again, model re-checked, link reopened (new pty)."""
+    run = RunFolder.open(tiny_runs[0])
+    with BoardSession(BoardOptions("host"), run, tmp_path) as session:
+        before = session.target.link_url
+        session.restart()
+        assert session.target.link_url != before
+        assert session.client.hello.model_sha256 == session.export.model_sha256()
+        assert session.client.counters.resets == 1
+        assert session.client.stats().frames_ok >= 1
+
+
+def test_serial_log_records_both_directions(tiny_runs, tmp_path):
+    run = RunFolder.open(tiny_runs[0])
+    with BoardSession(BoardOptions("host"), run, tmp_path) as session:
+        session.client.stats()
+    lines = (tmp_path / "serial.log").read_text().splitlines()
+    assert any(" TX " in line for line in lines) and any(" RX " in line for line in lines)
+
+
