@@ -146,7 +146,8 @@ def render_table(comparison: dict) -> str:
     headers = ["runtime"] + [label for _, label in COLUMNS] + ["source of each figure"]
     body = [[row["name"]] + [_cell(k, row["figures"].get(k, {}).get("value")) for k, _ in COLUMNS]
             + [_sources(row["figures"])] for row in comparison["rows"]]
-    table = tabulate(body, headers=headers, tablefmt="github", maxcolwidths=[None] * (len(COLUMNS) + 1) + [64])
+    table = tabulate(body, headers=headers, tablefmt="github", disable_numparse=True,
+                     maxcolwidths=[None] * (len(COLUMNS) + 1) + [64])
     notes = [f"- {row['name']}: {note}" for row in comparison["rows"] for note in row["notes"]]
     return "\n".join([table, "", comparison["legend"]] + (["", "notes:"] + notes if notes else []))
 
