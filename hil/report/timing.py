@@ -59,7 +59,9 @@ def link_section(meta: RunMeta, frames: int) -> dict:
     return {"wall_seconds": seconds, "frames": frames, "bytes_sent": meta.bytes_sent,
             "bytes_received": meta.bytes_received,
             "frames_per_s": frames / seconds if timed else None,
-            "bytes_per_s": moved / seconds if timed and meta.bytes_sent is not None else None}
+            "bytes_per_s": moved / seconds if timed and meta.bytes_sent is not None else None,
+            # what the link went through: the client's retries, resyncs, resets; faults a faulty:// link injected
+            "recovery": meta.raw.get("link"), "injected_faults": meta.raw.get("injected_faults")}
 
 
 def footprint_section(meta: RunMeta) -> dict:
