@@ -12,6 +12,8 @@ class Target(abc.ABC):
     and is also called on leaving a ``with`` block, whatever the reason (a failing test, Ctrl-C).
     """
 
+    link_url: str | None = None  # what start returned; a reset may change it (the host board's new pty)
+
     def __init__(self, spec: Any):
         self.spec = spec  # the BoardSpec from configs/boards/<name>.yaml
 

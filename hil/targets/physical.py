@@ -54,14 +54,15 @@ class PhysicalTarget(Target):
         if self.flash:
             self.flasher.flash(image_file(image, self.flasher, board_name(self.spec)), self.probe)
             self.board_port = self._wait_for_port()  # the ST-LINK may re-enumerate after programming
-        return self.board_port.device
+        self.link_url = self.board_port.device
+        return self.link_url
 
     def reset(self) -> None:
         self.flasher.reset(self.probe)
 
     def stop(self) -> None:
         """Nothing to release: the link belongs to whoever opened it and the board keeps its firmware."""
-        self.board_port = None
+        self.board_port = self.link_url = None
 
     def _discover(self) -> BoardPort:
         found = find_board_port(self.spec, self.probe, self.port, self.list_ports)

@@ -110,9 +110,10 @@ def test_failed_flash_propagates(fake_bin, image):
 def test_stop_is_idempotent_and_runs_on_leaving_the_block(fake_bin, image):
     install_tool(fake_bin, "pyocd")
     with target() as board:
-        board.start(image)
-        assert board.board_port is not None
-    assert board.board_port is None
+        assert board.start(image) == board.link_url == "/dev/ttyACM0"
+        board.reset()
+        assert board.link_url == "/dev/ttyACM0"  # an SWD reset does not re-enumerate the virtual COM port
+    assert board.board_port is None and board.link_url is None
     board.stop()
 
 
