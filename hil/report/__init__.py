@@ -2,13 +2,15 @@
 
 ``load_validation(out_dir)`` reads what the runner wrote, ``build_report(data)`` computes every figure as a
 JSON-ready dict, ``write_report_files(data, report)`` writes ``hil_report.json``, ``summary.txt`` and the PNG
-figures atomically. No TensorFlow anywhere in this package.
+figures atomically; ``make_report(out_dir, gates)`` does all of it, judges the gates and logs to MLflow.
+No TensorFlow anywhere in this package.
 """
 from __future__ import annotations
 
+from hil.report.make import GeneratedReport, make_report
 from hil.report.metrics import build_report
 from hil.report.records import ValidationData, load_validation
 from hil.report.render import ReportFiles, summary_text, write_report_files
 
 __all__ = ["ValidationData", "load_validation", "build_report", "ReportFiles", "summary_text",
-           "write_report_files"]
+           "write_report_files", "GeneratedReport", "make_report"]

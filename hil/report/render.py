@@ -6,6 +6,7 @@ figure does not cost the JSON already written (the JSON comes first).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,8 +36,19 @@ def report_json(report: dict, gate_results=None) -> str:
     """The report (and the gate verdicts, when given) as strict JSON: no NaN, no numpy types."""
     content = dict(report)
     if gate_results is not None:
-        content["gates"] = [asdict(g) | {"status": g.status} for g in gate_results]
-    return json.dumps(content, indent=2, allow_nan=False, default=str) + "\n"
+        content["gates"] = [asdict(g) for g in gate_results]
+    return json.dumps(_finite(content), indent=2, allow_nan=False, default=str) + "\n"
+
+
+def _finite(value):
+    """NaN or infinity (a float model's broken score) becomes null: the file stays strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def write_report_files(data: ValidationData, report: dict, gate_results=None, out_dir=None) -> ReportFiles:

@@ -115,3 +115,17 @@ def test_report_metrics_are_flat_numbers(loaded):
     assert metrics["hil_exact_match_rate"] == pytest.approx(4 / 6)
     assert metrics["hil_inference_cycles_p50"] == 84000 and metrics["hil_firmware_flash_bytes"] == 20480
     assert all(isinstance(value, float) for value in metrics.values())
+
+
+def test_make_report_writes_judges_and_keeps_json_strict(tmp_path):
+    from hil.report import make_report
+
+    case = hand_case()
+    case["references"]["host_float"][0, 0] = float("nan")  # a broken float score must not break the JSON
+    folder = write_folder(tmp_path, case)
+    made = make_report(folder, GateThresholds(min_accuracy=0.9), track=False)
+    stored = json.loads((folder / "hil_report.json").read_text())
+    assert [g["name"] for g in stored["gates"] if g["status"] == "fail"] == ["min_accuracy", "min_exact_agreement"]
+    assert made.gates[0].evidence_path == str(folder / "hil_report.json") and made.mlflow_run_id is None
+    assert stored["stedgeai"][2]["rmse"] is None  # NaN became null
+    assert (folder / "summary.txt").read_text().rstrip().endswith(f"output folder: {folder}")

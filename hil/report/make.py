@@ -1,0 +1,32 @@
+"""One call from an output folder to every report file: load, compute, judge the gates, write, track."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hil.gates import GateResult, GateThresholds, evaluate_gates
+from hil.report.metrics import build_report
+from hil.report.mlflow_log import log_report_to_mlflow
+from hil.report.records import ValidationData, load_validation
+from hil.report.render import REPORT_FILE, ReportFiles, write_report_files
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    data: ValidationData
+    report: dict
+    files: ReportFiles
+    gates: list[GateResult] = field(default_factory=list)
+    mlflow_run_id: str | None = None
+
+
+def make_report(out_dir, gates: GateThresholds | None = None, track: bool = True,
+                run_dir=None) -> GeneratedReport:
+    """``gates=None`` judges no gate; ``track`` logs to the training run's MLflow (a failure only warns)."""
+    data = load_validation(out_dir)
+    report = build_report(data)
+    evidence = Path(data.out_dir) / REPORT_FILE
+    results = evaluate_gates(report, gates, evidence) if gates is not None else []
+    files = write_report_files(data, report, results)
+    run_id = log_report_to_mlflow(report, files.all(), run_dir, results) if track else None
+    return GeneratedReport(data, report, files, results, run_id)
