@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The quickstart's two commands, each installing what it needs on a fresh Debian/Ubuntu machine:
+#   ./run.sh                                          the main job: train, export, build, validate on QEMU
+#   ./run.sh test [PYTEST ARGS]                       the test suite
+# and more:
 #   ./run.sh train [CONFIG] [section.key=value ...]   train (default configs/handposture.yaml)
-#   ./run.sh test [PYTEST ARGS]                       the test suite (pytest, configured in tox.ini)
+#   ./run.sh hil ARGS                                 python -m hil ARGS (run, info, build, flash, boards, benchmark)
 #   ./run.sh lock                                     re-resolve pyproject.toml's ranges into requirements.lock
 # Anything else is passed to the package CLI: ./run.sh info configs/handposture.yaml
 set -euo pipefail
@@ -86,9 +89,16 @@ if [ "${1:-}" = lock ]; then refresh_lock; exit 0; fi
 ensure_system_packages
 ensure_venv
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
-command="${1:-train}"
+command="${1:-main}"
 shift || true
 case "$command" in
+  main)
+    # the product end to end: train the shipped config, export (int8 + C + firmware), validate on the emulated
+    # board with the gates on; the report's folder is the last line printed
+    run_dir="experiments_outputs/quickstart_$(date +%Y_%m_%d_%H_%M_%S)"
+    "$VENV/bin/python" -m training train configs/handposture.yaml --output-dir "$run_dir" "$@"
+    "$VENV/bin/python" -m training export "$run_dir" --board qemu-stm32f405
+    exec "$VENV/bin/python" -m hil run --board qemu-stm32f405 --run-dir "$run_dir" ;;
   train)
     config="configs/handposture.yaml"
     if [ $# -gt 0 ] && [[ "$1" == *.yaml || "$1" == *.yml ]]; then config="$1"; shift; fi
@@ -98,6 +108,8 @@ case "$command" in
     # host-native and emulated boards with the shipped model trained once, gates on)
     if [ $# -gt 0 ]; then exec "$VENV/bin/python" -m pytest "$@"; fi
     full_suite ;;
+  hil)
+    exec "$VENV/bin/python" -m hil "$@" ;;
   *)
     exec "$VENV/bin/python" -m training "$command" "$@" ;;
 esac
