@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 
 import pytest
 
@@ -264,3 +267,19 @@ def test_the_real_pyocd_fails_fast_on_a_probe_that_is_not_there():
         flasher.reset("TOFHIL-NO-SUCH-PROBE")
     assert "pyocd reset failed (exit code 1)" in str(error.value)
     assert "No connected debug probe matches unique ID 'TOFHIL-NO-SUCH-PROBE'" in str(error.value)
+
+
+def test_ctrl_c_while_flashing_kills_the_tool_and_its_children(fake_bin, images):
+    install_tool(fake_bin, "st-flash", "hang")
+    child_file = fake_bin / "st-flash.child"
+    main = threading.get_ident()
+
+    def press_ctrl_c():
+        while not child_file.exists() or not child_file.read_text().strip():
+            time.sleep(0.02)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        select_flasher(SPEC, "st-flash").flash(images["bin"], None)
+    assert process_gone(int(child_file.read_text()))
