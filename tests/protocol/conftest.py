@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "firmware_templates"
 COMMON = TEMPLATES / "firmware" / "common"
 DRIVERS = Path(__file__).resolve().parent / "c"
-SANITIZE = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-O1",
+SANITIZE = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffp-contract=off", "-g", "-O1",
             "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
 
 
