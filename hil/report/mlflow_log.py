@@ -53,6 +53,13 @@ def report_metrics(report: dict) -> dict[str, float]:
     return {key: float(value) for key, value in metrics.items() if isinstance(value, (int, float))}
 
 
+def log_report(output_dir, report: dict, run_dir=None, gate_results=None) -> str | None:
+    """Log every file of the output folder but the bulky logs (``*.log`` stay on disk) with the report's metrics."""
+    files = sorted(p for p in Path(output_dir).iterdir() if p.is_file() and p.suffix != ".log"
+                   and not p.name.startswith("."))
+    return log_report_to_mlflow(report, files, run_dir, gate_results)
+
+
 def log_report_to_mlflow(report: dict, files, run_dir=None, gate_results=None,
                          tracking_uri: str | None = None, experiment: str | None = None) -> str | None:
     """The new MLflow run id, or ``None`` (with a warning) when tracking failed or had no run folder."""

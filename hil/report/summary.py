@@ -129,9 +129,9 @@ def _resources_block(report: dict) -> str:
     if firmware["flash_bytes"] is not None:
         lines.append(f"firmware: flash {firmware['flash_bytes']:,} bytes ({firmware['flash_kib']:.2f} KiB), "
                      f"RAM {firmware['ram_bytes']:,} bytes ({firmware['ram_kib']:.2f} KiB)")
-    if firmware["stack_used_bytes"] is not None:
+    if firmware["stack_size_bytes"]:  # 0: a board without a painted stack (the host)
         lines.append(f"stack high-water mark: {firmware['stack_used_bytes']} of "
-                     f"{firmware['stack_size_bytes'] or '?'} bytes")
+                     f"{firmware['stack_size_bytes']} bytes")
     return "\n".join(lines)
 
 

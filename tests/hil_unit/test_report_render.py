@@ -7,7 +7,7 @@ import pytest
 
 from hil.gates import GateThresholds, evaluate_gates
 from hil.report import build_report, load_validation, summary_text, write_report_files
-from hil.report.mlflow_log import log_report_to_mlflow, report_metrics, tracking_target
+from hil.report.mlflow_log import log_report, log_report_to_mlflow, report_metrics, tracking_target
 from tests.hil_unit.report_fixtures import hand_case, write_folder
 
 
@@ -85,15 +85,19 @@ def test_report_is_logged_as_a_child_of_the_training_run(loaded, tmp_path, mlflo
     experiment = mlflow.create_experiment("tiny", artifact_location=(run.parent / "mlartifacts").as_uri())
     with mlflow.start_run(experiment_id=experiment, run_name=run.name, tags={"run_folder": str(run)}) as training:
         pass
-    files = write_report_files(data, report)
-    hil_run_id = log_report_to_mlflow(report, files.all(), run_dir=run)
+    write_report_files(data, report)
+    (data.out_dir / "serial.log").write_text("bytes on the wire")
+    gates = evaluate_gates(report, GateThresholds(min_accuracy=0.2))
+    hil_run_id = log_report(data.out_dir, report, run_dir=run, gate_results=gates)
     logged = mlflow.get_run(hil_run_id)
     assert logged.data.tags["mlflow.parentRunId"] == training.info.run_id
     assert logged.data.tags["training_run_id"] == training.info.run_id
     assert logged.data.metrics["hil_device_accuracy"] == pytest.approx(4 / 7)
     assert logged.data.metrics["hil_inference_us_max"] == pytest.approx(2000.0)
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(hil_run_id, "hil")}
-    assert "hil/hil_report.json" in artifacts and "hil/latency_histogram.png" in artifacts
+    assert {"hil/hil_report.json", "hil/latency_histogram.png", "hil/results.jsonl"} <= artifacts
+    assert "hil/serial.log" not in artifacts  # bulky logs stay in the output folder
+    assert logged.data.tags["gate.min_accuracy"] == "pass" and logged.data.tags["gate.min_exact_agreement"] == "fail"
 
 
 def test_tracking_failure_is_a_warning_and_loses_nothing(loaded, tmp_path):
