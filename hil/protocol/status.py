@@ -6,9 +6,10 @@ The C enum and the Python names come from the same lines, so the two sides canno
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-STATUS_HEADER = Path(__file__).resolve().parents[2] / "firmware_templates" / "runtime" / "tofhil_status.h"
+from tofhil.paths import templates_dir
+
+STATUS_HEADER = templates_dir() / "runtime" / "tofhil_status.h"
 _ENTRY = re.compile(r'X\(\s*([A-Z][A-Z0-9_]*)\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)')
 
 
