@@ -153,3 +153,12 @@ def test_status_list_is_the_c_header():
     assert status_text(4) == "frame CRC mismatch" and Error.of("BAD_CRC").code == 4
     with pytest.raises(ValueError, match="TOFHIL_STATUS_LIST"):
         parse_status_list("#define OTHER(X) X(OK, \"ok\")")
+
+
+def test_protocol_imports_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, hil.protocol; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["False", "False"], result.stderr
