@@ -100,16 +100,10 @@ def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunF
     results = evaluate_gates(report, gates, evidence_path=str(output_dir / "hil_report.json"))
     write_report_files(data, report, results)
     if training_run is not None:
-        _log_mlflow(output_dir, report, training_run)
-    return report, results, summary_text(report, results)
-
-
-def _log_mlflow(output_dir: Path, report: dict, run: RunFolder) -> None:
-    try:
         from hil.report.mlflow_log import log_report
-    except ImportError:
-        return
-    log_report(output_dir, report, run.path)
+
+        log_report(output_dir, report, training_run.path, gate_results=results)
+    return report, results, summary_text(report, results)
 
 
 def run_validation(request: ValidationRequest, session: BoardSession | None = None) -> ValidationOutcome:
