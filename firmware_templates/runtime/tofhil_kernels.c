@@ -324,20 +324,19 @@ void tofhil_softmax_s8(const tofhil_softmax_t *p, const int8_t *input, int8_t *o
         }
         for (c = 0; c < p->depth; ++c) {
             const int32_t diff = (int32_t)in[c] - max_in_row;
-            if (diff >= p->diff_min) {
-                sum_of_exps += tofhil_rounding_divide_by_pot(exp_of_diff(p, diff), 12);
-            }
+            /* exp is positive; 0 marks an element below diff_min, which TFLite skips */
+            p->exps[c] = diff >= p->diff_min ? exp_of_diff(p, diff) : 0;
+            sum_of_exps += tofhil_rounding_divide_by_pot(p->exps[c], 12);
         }
         headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
         num_bits_over_unit = 12 - headroom_plus_one;
         shifted_scale = one_over_one_plus_x(
             (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31)));
         for (c = 0; c < p->depth; ++c) {
-            const int32_t diff = (int32_t)in[c] - max_in_row;
             int32_t value = -128;
-            if (diff >= p->diff_min) {
+            if (p->exps[c] > 0) {
                 value = tofhil_rounding_divide_by_pot(
-                            tofhil_saturating_rounding_doubling_high_mul(shifted_scale, exp_of_diff(p, diff)),
+                            tofhil_saturating_rounding_doubling_high_mul(shifted_scale, p->exps[c]),
                             num_bits_over_unit + 31 - 8) - 128;
             }
             out[c] = (int8_t)clamp_s32(value, -128, 127);

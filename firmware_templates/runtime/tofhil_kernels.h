@@ -13,6 +13,14 @@
 #define TOFHIL_KERNELS_H
 
 #include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#define TOFHIL_DSP 1
+#else
+#define TOFHIL_DSP 0
+#endif
 
 /* CONV_2D and DEPTHWISE_CONV_2D (filter OHWI for conv, 1HWC for depthwise). */
 typedef struct {
@@ -52,6 +60,7 @@ typedef struct {
 
 /* SOFTMAX over the last dimension (gemmlowp fixed-point path). */
 typedef struct {
+    int32_t *exps;              /* scratch of `depth` values: each exp computed once */
     uint16_t rows, depth;
     int32_t input_multiplier;
     int32_t input_left_shift;
@@ -66,6 +75,138 @@ typedef struct {
     int8_t input1_shift, input2_shift, output_shift, left_shift;
     int8_t act_min, act_max;
 } tofhil_add_t;
+
+/*
+ * Inline primitives of the generated, shape-specialised code. On a core with the DSP
+ * extension (Cortex-M4) they are single instructions (SMLAD, SXTB16, SADD16); elsewhere
+ * portable C99 with the same results, so the host tests run the very same code path.
+ * Packed words are read with memcpy (one LDR at any alignment on the M4); the byte
+ * order inside a word assumes a little-endian target, as every supported one is.
+ */
+static inline uint32_t tofhil_load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void tofhil_store32(void *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* acc + lo(a) * lo(b) + hi(a) * hi(b), 16-bit signed halves */
+static inline int32_t tofhil_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+#if TOFHIL_DSP
+    return __smlad((int16x2_t)a, (int16x2_t)b, acc);
+#else
+    const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+    const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+#endif
+}
+
+/* bytes 0 and 2 of v, sign-extended into the low and high halves */
+static inline uint32_t tofhil_sxtb16(uint32_t v)
+{
+#if TOFHIL_DSP
+    return (uint32_t)__sxtb16((int8x4_t)v);
+#else
+    return ((uint32_t)(int32_t)(int8_t)(v & 0xFFu) & 0xFFFFu) | ((uint32_t)(int32_t)(int8_t)((v >> 16) & 0xFFu) << 16);
+#endif
+}
+
+/* bytes 1 and 3 of v, sign-extended into the low and high halves */
+static inline uint32_t tofhil_sxtb16_ror8(uint32_t v)
+{
+    return tofhil_sxtb16((v >> 8) | (v << 24));
+}
+
+/* dst[i] = src[i] + offset as int16 (activations minus their zero point), n elements */
+static inline void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, int32_t offset)
+{
+    int i = 0;
+#if TOFHIL_DSP
+    const uint32_t offset2 = ((uint32_t)offset & 0xFFFFu) * 0x10001u;
+    for (; i < (n & ~3); i += 4) {
+        const uint32_t packed = tofhil_load32(src + i);
+        const uint32_t even = (uint32_t)__sadd16((int16x2_t)tofhil_sxtb16(packed), (int16x2_t)offset2);
+        const uint32_t odd = (uint32_t)__sadd16((int16x2_t)tofhil_sxtb16_ror8(packed), (int16x2_t)offset2);
+        tofhil_store32(dst + i, (even & 0xFFFFu) | (odd << 16));
+        tofhil_store32(dst + i + 2, (even >> 16) | (odd & 0xFFFF0000u));
+    }
+#endif
+    for (; i < n; ++i) {
+        dst[i] = (int16_t)(src[i] + offset);
+    }
+}
+
+/* acc + sum w[i] * x[i] over n int16 pairs-friendly elements (n is a constant at every call) */
+static inline int32_t tofhil_dot_s16(const int16_t *w, const int16_t *x, int n, int32_t acc)
+{
+    int i;
+    for (i = 0; i < (n & ~1); i += 2) {
+        acc = tofhil_smlad(tofhil_load32(w + i), tofhil_load32(x + i), acc);
+    }
+    if (n & 1) {
+        acc += (int32_t)w[n - 1] * x[n - 1];
+    }
+    return acc;
+}
+
+/*
+ * Two dot products of int8 weight rows with one int16 vector. Weights are laid out by
+ * the exporter in groups of four as w0 w2 w1 w3, so SXTB16 of a word gives the pair
+ * (w0, w1) and SXTB16 of it rotated by 8 gives (w2, w3), matching x's int16 pairs; the
+ * last n % 4 weights stay in order.
+ */
+static inline void tofhil_dot2_s8_s16(const int8_t *w0, const int8_t *w1, const int16_t *x, int n,
+                                      int32_t *acc0, int32_t *acc1)
+{
+    int32_t a0 = *acc0;
+    int32_t a1 = *acc1;
+    int i;
+    for (i = 0; i < (n & ~3); i += 4) {
+        const uint32_t x01 = tofhil_load32(x + i);
+        const uint32_t x23 = tofhil_load32(x + i + 2);
+        const uint32_t p0 = tofhil_load32(w0 + i);
+        const uint32_t p1 = tofhil_load32(w1 + i);
+        a0 = tofhil_smlad(tofhil_sxtb16(p0), x01, a0);
+        a1 = tofhil_smlad(tofhil_sxtb16(p1), x01, a1);
+        a0 = tofhil_smlad(tofhil_sxtb16_ror8(p0), x23, a0);
+        a1 = tofhil_smlad(tofhil_sxtb16_ror8(p1), x23, a1);
+    }
+    for (i = n & ~3; i < n; ++i) {
+        a0 += (int32_t)w0[i] * x[i];
+        a1 += (int32_t)w1[i] * x[i];
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier for multiplier >= 0, left = max(shift, 0), right = max(-shift, 0):
+ * SaturatingRoundingDoublingHighMul is floor((x * M + 2^30) / 2^31) (saturation needs M = INT32_MIN),
+ * RoundingDivideByPOT rounds half away from zero. */
+static inline int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int left, int right)
+{
+    const int64_t product = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
+    const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+    const int32_t round = right > 0 ? (int32_t)(1u << (right - 1)) - (high < 0 ? 1 : 0) : 0;
+    return (int32_t)(((int64_t)high + round) >> right);
+}
+
+/* round(acc * M / 2^n) half away from zero; the exporter proved it equal to the double path */
+static inline int32_t tofhil_requantize_fc(int32_t acc, int32_t multiplier, int shift)
+{
+    const int64_t product = (int64_t)acc * multiplier;
+    return (int32_t)((product + ((int64_t)1 << (shift - 1)) - (product < 0 ? 1 : 0)) >> shift);
+}
+
+static inline int8_t tofhil_clamp_s8(int32_t value, int32_t lo, int32_t hi)
+{
+    return (int8_t)(value < lo ? lo : (value > hi ? hi : value));
+}
 
 /* Fixed-point primitives, exported for the host tests. */
 int32_t tofhil_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);

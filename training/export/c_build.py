@@ -21,6 +21,8 @@ from training.export.codegen import TEMPLATES_DIR
 COMMON_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffp-contract=off")
 HOST_FLAGS = ("-O2", "-fPIC", "-shared")
 CORTEX_M4_FLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
+# the optimisation the library is measured at; bench/bench_inference.py compares -Os, -O2 and -O3
+DEFAULT_OPT = "-Os"
 HOST_BATCH_SOURCE = TEMPLATES_DIR / "host" / "tofhil_host_batch.c"
 
 
@@ -52,6 +54,46 @@ def build_host_library(library_dir: Path, build_dir: Path, compiler: str = "gcc"
     run_tool([find_tool(compiler), *COMMON_FLAGS, *HOST_FLAGS, *defines, f"-I{library_dir}",
               *map(str, library_sources(library_dir)), str(HOST_BATCH_SOURCE), "-o", str(output)])
     return output
+
+
+SANITIZE_FLAGS = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
+HOST_CHECK_SOURCE = TEMPLATES_DIR / "host" / "tofhil_host_check.c"
+
+
+class SanitizedHost:
+    """The library in a stand-alone program built with AddressSanitizer and UBSan: any out-of-bounds
+    access, signed overflow or oversized shift aborts the run with the sanitizer's report."""
+
+    def __init__(self, library_dir: Path, build_dir: Path, input_dtype, output_dtype, compiler: str = "gcc"):
+        self.build_dir = Path(build_dir)
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        self.program = self.build_dir / "tofhil_host_check"
+        self.has_preprocessing = (Path(library_dir) / "tofhil_preprocess.h").exists()
+        defines = ["-DTOFHIL_HOST_WITH_PREPROCESS"] if self.has_preprocessing else []
+        run_tool([find_tool(compiler), *COMMON_FLAGS, *SANITIZE_FLAGS, *defines, f"-I{library_dir}",
+                  *map(str, library_sources(library_dir)), str(HOST_CHECK_SOURCE), "-o", str(self.program)])
+        self.input_dtype, self.output_dtype = np.dtype(input_dtype), np.dtype(output_dtype)
+
+    def _call(self, mode: str, data: bytes) -> bytes:
+        source, result = self.build_dir / f"{mode}.in", self.build_dir / f"{mode}.out"
+        source.write_bytes(data)
+        run_tool([str(self.program), mode, str(source), str(result)])
+        return result.read_bytes()
+
+    def run(self, inputs: np.ndarray, output_size: int) -> np.ndarray:
+        flat = np.ascontiguousarray(inputs, dtype=self.input_dtype).reshape(len(inputs), -1)
+        raw = self._call("model", flat.tobytes())
+        return np.frombuffer(raw, self.output_dtype).reshape(len(flat), output_size)
+
+    def preprocess(self, distance_mm, signal_per_spad, target_status, input_size: int):
+        """(inputs of the kept frames, kept mask), as HostLibrary.preprocess."""
+        d, s = np.asarray(distance_mm, "<i2"), np.asarray(signal_per_spad, "<u2")
+        t = np.asarray(target_status, np.uint8)
+        frames = b"".join(d[i].tobytes() + s[i].tobytes() + t[i].tobytes() for i in range(len(d)))
+        record = np.dtype([("kept", np.uint8), ("input", self.input_dtype, (input_size,))])
+        rows = np.frombuffer(self._call("preprocess", frames), record)
+        mask = rows["kept"].astype(bool)
+        return rows["input"][mask], mask
 
 
 class HostLibrary:
@@ -106,15 +148,15 @@ class CortexM4Build:
 
 
 def build_cortex_m4(library_dir: Path, build_dir: Path, entry_points: tuple[str, ...],
-                    cpu_flags: tuple[str, ...] = CORTEX_M4_FLAGS) -> CortexM4Build:
-    """Compile with ``-Os`` and link only what ``entry_points`` reach (``--gc-sections``)."""
+                    cpu_flags: tuple[str, ...] = CORTEX_M4_FLAGS, opt: str = DEFAULT_OPT) -> CortexM4Build:
+    """Compile with ``opt`` and link only what ``entry_points`` reach (``--gc-sections``)."""
     gcc = find_tool("arm-none-eabi-gcc")
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     objects = []
     for source in library_sources(library_dir):
         obj = build_dir / (source.stem + ".o")
-        run_tool([gcc, *COMMON_FLAGS, *cpu_flags, "-Os", "-ffunction-sections", "-fdata-sections",
+        run_tool([gcc, *COMMON_FLAGS, *cpu_flags, opt, "-ffunction-sections", "-fdata-sections",
                   "-fstack-usage", "-fcallgraph-info=su", f"-I{library_dir}", "-c", str(source), "-o", str(obj)],
                  cwd=build_dir)
         objects.append(obj)

@@ -18,6 +18,7 @@ from training.data import preprocess as pp
 from training.errors import ExportError
 from training.export.lowering import LoweredModel
 from training.export.planner import ArenaPlan
+from training.export.specialize import Specialization, specialize
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "firmware_templates"
 RUNTIME_FILES = ("tofhil_status.h", "tofhil_status.c", "tofhil_kernels.h", "tofhil_kernels.c")
@@ -91,7 +92,15 @@ def _io_context(tensor, plan: ArenaPlan) -> dict:
     return context
 
 
-def _op_context(op, model: LoweredModel, plan: ArenaPlan) -> dict:
+def _spec_context(name: str, spec: Specialization | None) -> dict | None:
+    if spec is None:
+        return None
+    arrays = [{"field": field_name, "name": c_identifier(f"{name}_{field_name}"), "ctype": ctype,
+               "length": int(np.asarray(values).size), "values": values} for field_name, ctype, values in spec.arrays]
+    return {"kind": spec.kind, "c": {k: int(v) for k, v in spec.consts.items()}, "arrays": arrays}
+
+
+def _op_context(op, model: LoweredModel, plan: ArenaPlan, spec: Specialization | None = None) -> dict:
     name = c_identifier(f"tofhil_op{op.index}_{op.kind}")
     tensors = model.graph.tensors
     arrays = []
@@ -103,17 +112,28 @@ def _op_context(op, model: LoweredModel, plan: ArenaPlan) -> dict:
                else c_float(value, single=False) if key == "scale" else str(int(value)))
               for key, value in op.fields.items()]
     return {"name": name, "kind": op.kind, "opcode": op.opcode, "index": op.index, "fields": dict(fields),
-            "arrays": arrays, "null_fields": [k for k, (_, v) in op.arrays.items() if v is None],
+            "arrays": [] if spec is not None else arrays, "spec": _spec_context(name, spec),
+            "null_fields": [k for k, (_, v) in op.arrays.items() if v is None],
             "inputs": [_tensor_context(tensors[i], plan) for i in op.inputs],
             "output": _tensor_context(tensors[op.output], plan)}
 
 
-def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str) -> dict:
+def _scratch(model: LoweredModel, specs: dict[int, Specialization]) -> dict:
+    """One scratch shared by the ops in turn: int16 expanded activations, int32 softmax exps."""
+    s16 = max((spec.scratch_s16 for spec in specs.values()), default=0)
+    s32 = max((op.fields["depth"] for op in model.ops if op.kind == "softmax"), default=0)
+    return {"s16": max(s16, 2), "s32": max(s32, 1), "used": bool(specs) or s32 > 0}
+
+
+def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str,
+                  specs: dict[int, Specialization] | None = None) -> dict:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise ExportError(f"model sha256 {sha256!r} is not 64 lowercase hex digits")
+    specs = specialize(model) if specs is None else specs
     return {"source": c_comment_text(source, 200), "sha256": sha256, "arena_size": max(plan.size, 4),
             "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
-            "ops": [_op_context(op, model, plan) for op in model.ops],
+            "scratch": _scratch(model, specs),
+            "ops": [_op_context(op, model, plan, specs.get(op.index)) for op in model.ops],
             "kernel_structs": {"conv2d": "tofhil_conv_t", "depthwise_conv2d": "tofhil_conv_t",
                                "fully_connected": "tofhil_fully_connected_t", "max_pool": "tofhil_pool_t",
                                "avg_pool": "tofhil_pool_t", "softmax": "tofhil_softmax_t", "add": "tofhil_add_t"}}

@@ -1,0 +1,3 @@
+"""placeholder"""
+def estimate_cycles(elf, instructions):
+    return 0

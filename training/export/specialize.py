@@ -1,0 +1,99 @@
+"""Shape-specialised code for the ops that carry the arithmetic: the constants and weight layouts
+the templates turn into straight-line C (constant dimensions, no per-pixel bounds checks).
+
+* CONV_2D: the input is expanded once to int16 (x - zero point) into a zero-bordered
+  scratch, so every window is in bounds and padding costs nothing; weights are stored
+  as int16 in OHWI order, so each kernel row is one run of SMLAD pairs.
+* FULLY_CONNECTED: the input is expanded to int16; weights stay int8 (flash) in groups
+  of four reordered for SXTB16; requantization is the integer form of
+  :mod:`training.export.requant` when one is proven identical, else the double kernel.
+* MAX_POOL_2D without padding: constant windows.
+Everything else runs the generic struct-driven kernels of ``tofhil_kernels.c``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from training.export.lowering import KernelOp, LoweredModel
+from training.export.requant import find_integer_requant
+
+SXTB16_ORDER = np.array([0, 2, 1, 3])
+
+
+@dataclass
+class Specialization:
+    kind: str  # "conv2d", "fully_connected", "max_pool"
+    consts: dict
+    arrays: list = field(default_factory=list)  # (field, C type, values)
+    scratch_s16: int = 0  # int16 scratch elements the op needs
+    notes: dict = field(default_factory=dict)  # what model_report.json records
+
+
+def reorder_for_sxtb16(weights: np.ndarray) -> np.ndarray:
+    """Rows of int8 weights with each full group of four stored as w0 w2 w1 w3."""
+    rows, depth = weights.shape
+    full = depth - depth % 4
+    out = weights.copy()
+    groups = weights[:, :full].reshape(rows, -1, 4)[:, :, SXTB16_ORDER]
+    out[:, :full] = groups.reshape(rows, full)
+    return out
+
+
+def _conv(op: KernelOp) -> Specialization:
+    f = op.fields
+    pad_bottom = max(0, (f["out_h"] - 1) * f["stride_h"] + f["k_h"] - f["in_h"] - f["pad_top"])
+    pad_right = max(0, (f["out_w"] - 1) * f["stride_w"] + f["k_w"] - f["in_w"] - f["pad_left"])
+    padded_h, padded_w = f["in_h"] + f["pad_top"] + pad_bottom, f["in_w"] + f["pad_left"] + pad_right
+    shift = op.arrays["shift"][1].astype(np.int32)
+    bias = op.arrays["bias"][1]
+    consts = {**f, "padded_h": padded_h, "padded_w": padded_w,
+              "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right)}
+    arrays = [("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)),
+              ("bias", "int32_t", np.zeros(f["out_c"], np.int32) if bias is None else bias),
+              ("multiplier", "int32_t", op.arrays["multiplier"][1]),
+              ("left", "uint8_t", np.maximum(shift, 0).astype(np.uint8)),
+              ("right", "uint8_t", np.maximum(-shift, 0).astype(np.uint8))]
+    return Specialization("conv2d", consts, arrays, padded_h * padded_w * f["in_c"])
+
+
+def _fully_connected(op: KernelOp) -> Specialization | None:
+    f = op.fields
+    twice_scales = op.arrays["twice_effective_scale"][1]
+    found = find_integer_requant(op.accumulator_ranges, twice_scales, f["output_offset"], f["act_min"], f["act_max"])
+    if found is None:
+        return None
+    bias = op.arrays["bias"][1]
+    weights = op.arrays["weights"][1].reshape(f["out_depth"], f["accum_depth"])
+    arrays = [("weights", "int8_t", reorder_for_sxtb16(weights)),
+              ("bias", "int32_t", np.zeros(f["out_depth"], np.int32) if bias is None else bias),
+              ("multiplier", "int32_t", found.multipliers), ("shift", "uint8_t", found.shifts)]
+    notes = {"requantization": "integer", "accumulators_checked": found.checked_accumulators}
+    return Specialization("fully_connected", dict(f), arrays, f["accum_depth"], notes)
+
+
+def _max_pool(op: KernelOp) -> Specialization | None:
+    f = op.fields
+    inside = all((f[f"out_{d}"] - 1) * f[f"stride_{d}"] + f[f"k_{d}"] <= f[f"in_{d}"] for d in ("h", "w"))
+    if f["pad_top"] or f["pad_left"] or not inside:
+        return None
+    return Specialization("max_pool", dict(f))
+
+
+def specialize(model: LoweredModel) -> dict[int, Specialization]:
+    """Specialisations keyed by op index; ops without one use the generic kernels."""
+    makers = {"conv2d": _conv, "fully_connected": _fully_connected, "max_pool": _max_pool}
+    result = {}
+    for op in model.ops:
+        made = makers[op.kind](op) if op.kind in makers else None
+        if made is not None:
+            result[op.index] = made
+    return result
+
+
+def fully_connected_requantization(model: LoweredModel, specs: dict[int, Specialization]) -> list[dict]:
+    """Per FULLY_CONNECTED op: integer (proven exact) or double (no integer form exists)."""
+    return [{"op": op.index, **(specs[op.index].notes if op.index in specs
+                                else {"requantization": "double", "reason": "no integer form is identical"})}
+            for op in model.ops if op.kind == "fully_connected"]
