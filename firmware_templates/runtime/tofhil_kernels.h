@@ -22,6 +22,13 @@
 #define TOFHIL_DSP 0
 #endif
 
+/* Each generated op is its own function: inlined into one, the ops fight over registers. */
+#if defined(__GNUC__)
+#define TOFHIL_NOINLINE __attribute__((noinline))
+#else
+#define TOFHIL_NOINLINE
+#endif
+
 /* CONV_2D and DEPTHWISE_CONV_2D (filter OHWI for conv, 1HWC for depthwise). */
 typedef struct {
     const int8_t *filter;
@@ -120,7 +127,14 @@ static inline uint32_t tofhil_sxtb16(uint32_t v)
 /* bytes 1 and 3 of v, sign-extended into the low and high halves */
 static inline uint32_t tofhil_sxtb16_ror8(uint32_t v)
 {
+#if TOFHIL_DSP
+    uint32_t r;
+    /* one instruction: GCC does not fold the rotation of __sxtb16(__ror(v, 8)) */
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+#else
     return tofhil_sxtb16((v >> 8) | (v << 24));
+#endif
 }
 
 /* dst[i] = src[i] + offset as int16 (activations minus their zero point), n elements */
@@ -140,6 +154,49 @@ static inline void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, 
     for (; i < n; ++i) {
         dst[i] = (int16_t)(src[i] + offset);
     }
+}
+
+/*
+ * One step of two output channels (weights w0, w1) at two pixels (windows x0, x1): a pair of
+ * int16 values each, acc[0] += w0.x0, acc[1] += w0.x1, acc[2] += w1.x0, acc[3] += w1.x1;
+ * each loaded pair serves two SMLADs. The generated code unrolls the steps of a window.
+ */
+static inline void tofhil_mac2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
+                                     int32_t *acc)
+{
+    const uint32_t a = tofhil_load32(w0);
+    const uint32_t b = tofhil_load32(w1);
+    const uint32_t p = tofhil_load32(x0);
+    const uint32_t q = tofhil_load32(x1);
+    acc[0] = tofhil_smlad(a, p, acc[0]);
+    acc[1] = tofhil_smlad(a, q, acc[1]);
+    acc[2] = tofhil_smlad(b, p, acc[2]);
+    acc[3] = tofhil_smlad(b, q, acc[3]);
+}
+
+/* the same for a single int16 value (the odd last one of a window row) */
+static inline void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
+                                       int32_t *acc)
+{
+    acc[0] += (int32_t)*w0 * *x0;
+    acc[1] += (int32_t)*w0 * *x1;
+    acc[2] += (int32_t)*w1 * *x0;
+    acc[3] += (int32_t)*w1 * *x1;
+}
+
+/* acc + sum of n int8 weights (grouped for SXTB16 as below) times int16 x */
+static inline int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
+{
+    int i;
+    for (i = 0; i < (n & ~3); i += 4) {
+        const uint32_t packed = tofhil_load32(w + i);
+        acc = tofhil_smlad(tofhil_sxtb16(packed), tofhil_load32(x + i), acc);
+        acc = tofhil_smlad(tofhil_sxtb16_ror8(packed), tofhil_load32(x + i + 2), acc);
+    }
+    for (i = n & ~3; i < n; ++i) {
+        acc += (int32_t)w[i] * x[i];
+    }
+    return acc;
 }
 
 /* acc + sum w[i] * x[i] over n int16 pairs-friendly elements (n is a constant at every call) */
@@ -192,8 +249,8 @@ static inline int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int lef
 {
     const int64_t product = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
     const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
-    const int32_t round = right > 0 ? (int32_t)(1u << (right - 1)) - (high < 0 ? 1 : 0) : 0;
-    return (int32_t)(((int64_t)high + round) >> right);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    return (high >> right) + ((high & mask) > (mask >> 1) + (high < 0 ? 1 : 0) ? 1 : 0);
 }
 
 /* round(acc * M / 2^n) half away from zero; the exporter proved it equal to the double path */

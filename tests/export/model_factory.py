@@ -17,7 +17,7 @@ def _fits(size: int, kernel: int, padding: str) -> bool:
 def _spatial_layer(rng, x, layers):
     h, w, c = (int(d) for d in x.shape[1:])
     kind = rng.choice(["conv", "depthwise", "maxpool", "avgpool", "residual"])
-    kernel = int(rng.integers(1, 4))
+    kernel = int(rng.integers(1, 6))  # 1x1 to 5x5: the generated code unrolls each window row
     stride = int(rng.integers(1, 3))
     padding = str(rng.choice(["valid", "same"]))
     if not (_fits(h, kernel, padding) and _fits(w, kernel, padding)):
@@ -26,7 +26,7 @@ def _spatial_layer(rng, x, layers):
         return layers.Conv2D(int(rng.integers(1, 7)), kernel, strides=stride, padding=padding,
                              activation=_activation(rng))(x)
     if kind == "depthwise":
-        return layers.DepthwiseConv2D(kernel, strides=stride, padding=padding, depth_multiplier=int(rng.integers(1, 3)),
+        return layers.DepthwiseConv2D(kernel, strides=stride, padding=padding, depth_multiplier=int(rng.integers(1, 4)),
                                       activation=_activation(rng))(x)
     if kind == "maxpool":
         return layers.MaxPooling2D(max(kernel, 2) if min(h, w) >= 2 else 1, strides=stride, padding=padding)(x)

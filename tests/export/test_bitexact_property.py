@@ -3,7 +3,10 @@
 Each CI run draws new models (base seed printed in every failure; set
 TOFHIL_PROPERTY_SEED to replay a run). Every model is calibrated on random data,
 converted to int8 (some with float32 I/O to cover QUANTIZE/DEQUANTIZE), compiled
-for the host and compared on 500 random inputs.
+for the host and compared on 500 random inputs, also in a build under AddressSanitizer
+and UBSan. The fixed shapes below cover what the specialised code treats differently:
+1x1 and 5x5 kernels, stride 2, SAME padding on odd sizes, depth multipliers, and
+channel counts that are not multiples of 2 or 4.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.export.model_factory import calibration_data, random_model
-from training.export.c_build import HostLibrary, build_host_library
+from training.export.c_build import HostLibrary, SanitizedHost, build_host_library
 from training.export.library import generate_library
 from training.export.quantize import quantize_keras_model
 from training.export.reference import ReferenceRunner
@@ -49,3 +52,36 @@ def test_random_model_is_bit_exact(index, tmp_path, host_cc):
     mismatches = int(np.sum(np.any(expected != actual, axis=1)))
     assert mismatches == 0, (f"seed {seed} (TOFHIL_PROPERTY_SEED={BASE_SEED}), ops {ops}: "
                              f"{mismatches}/{SAMPLES} samples differ from BUILTIN_REF")
+    sanitized = SanitizedHost(library.directory, tmp_path / "asan", runner.input_dtype, runner.output_dtype, host_cc)
+    np.testing.assert_array_equal(sanitized.run(inputs, library.output_size), expected.reshape(SAMPLES, -1))
+
+
+def _shaped_model(kernel: int, stride: int, padding: str, size: tuple, channels: int, multiplier: int):
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(kernel * 100 + stride * 10 + channels)
+    inputs = keras.Input(size, batch_size=1)
+    x = layers.Conv2D(channels, kernel, strides=stride, padding=padding, activation="relu")(inputs)
+    x = layers.DepthwiseConv2D(kernel, strides=stride, padding=padding, depth_multiplier=multiplier)(x)
+    x = layers.MaxPooling2D(2, padding="same")(x)
+    x = layers.Dense(channels + 2, activation="relu")(layers.Flatten()(x))
+    return keras.Model(inputs, layers.Dense(5, activation="softmax")(x))
+
+
+@pytest.mark.parametrize("kernel, stride, padding, size, channels, multiplier", [
+    (1, 1, "valid", (5, 7, 3), 3, 1),
+    (5, 1, "same", (7, 9, 1), 5, 2),
+    (5, 2, "same", (9, 7, 2), 7, 3),
+    (3, 2, "valid", (9, 9, 3), 1, 1),
+    (2, 2, "same", (7, 5, 5), 6, 2),
+])
+def test_specialised_shapes_are_bit_exact(kernel, stride, padding, size, channels, multiplier, tmp_path, host_cc):
+    model = _shaped_model(kernel, stride, padding, size, channels, multiplier)
+    tflite_bytes = quantize_keras_model(model, calibration_data(model, kernel))
+    library = generate_library(tflite_bytes, tmp_path / "lib")
+    runner = ReferenceRunner(tflite_bytes)
+    inputs = _inputs(runner, kernel)
+    expected = runner.run(inputs).reshape(SAMPLES, -1)
+    sanitized = SanitizedHost(library.directory, tmp_path / "asan", runner.input_dtype, runner.output_dtype, host_cc)
+    np.testing.assert_array_equal(sanitized.run(inputs, library.output_size), expected)

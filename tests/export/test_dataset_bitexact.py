@@ -10,7 +10,7 @@ import pytest
 
 from training.config import load_config
 from training.data.preprocess import PreprocessingSpec, preprocess, quantize_input
-from training.export.c_build import HostLibrary, build_host_library
+from training.export.c_build import HostLibrary, SanitizedHost, build_host_library
 from training.export.cli import add_export_parser
 from training.export.library import generate_library
 from training.export.quantize import quantize_keras_model, representative_sample
@@ -66,6 +66,17 @@ def test_shipped_model_inputs_and_outputs_are_identical_on_every_frame(exported,
     np.testing.assert_array_equal(device_inputs, host_inputs)
     reference = runner.run(host_inputs.reshape(-1, 8, 8, 2)).reshape(len(host_inputs), -1)
     np.testing.assert_array_equal(host.run(device_inputs), reference)
+
+
+@pytest.mark.slow
+def test_shipped_model_under_address_and_undefined_behaviour_sanitizers(exported, frame_table, tmp_path, host_cc):
+    out, runner, _ = exported
+    frames = frame_table.frames
+    sanitized = SanitizedHost(out, tmp_path, np.int8, np.int8, host_cc)
+    inputs, kept = sanitized.preprocess(frames.distance_mm, frames.signal_per_spad, frames.target_status, 128)
+    assert kept.sum() > 9000
+    reference = runner.run(inputs.reshape(-1, 8, 8, 2)).reshape(len(inputs), -1)
+    np.testing.assert_array_equal(sanitized.run(inputs, reference.shape[1]), reference)
 
 
 @pytest.mark.parametrize("normalization,center_hand", [("st", False), ("st", True), ("hand_relative", False),

@@ -14,13 +14,14 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
+from tofhil.paths import templates_dir
 from training.data import preprocess as pp
 from training.errors import ExportError
 from training.export.lowering import LoweredModel
 from training.export.planner import ArenaPlan
 from training.export.specialize import Specialization, specialize
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "firmware_templates"
+TEMPLATES_DIR = templates_dir()
 RUNTIME_FILES = ("tofhil_status.h", "tofhil_status.c", "tofhil_kernels.h", "tofhil_kernels.c")
 MODEL_TEMPLATES = {"tofhil_model.h": "model/tofhil_model.h.j2", "tofhil_model.c": "model/tofhil_model.c.j2"}
 PREPROCESS_TEMPLATES = {"tofhil_preprocess.h": "model/tofhil_preprocess.h.j2",
@@ -164,7 +165,7 @@ def supports_preprocessing(model: LoweredModel) -> bool:
 
 
 def render_library(model: LoweredModel, plan: ArenaPlan, sha256: str, output_dir: Path, source: str,
-                   spec: pp.PreprocessingSpec | None) -> list[Path]:
+                   spec: pp.PreprocessingSpec | None, specs: dict[int, Specialization] | None = None) -> list[Path]:
     """Write runtime + generated sources into ``output_dir``; return the written paths."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -172,7 +173,7 @@ def render_library(model: LoweredModel, plan: ArenaPlan, sha256: str, output_dir
     written = []
     for name in RUNTIME_FILES:
         written.append(Path(shutil.copyfile(TEMPLATES_DIR / "runtime" / name, output_dir / name)))
-    contexts = [(MODEL_TEMPLATES, model_context(model, plan, sha256, source))]
+    contexts = [(MODEL_TEMPLATES, model_context(model, plan, sha256, source, specs))]
     if spec is not None and supports_preprocessing(model):
         contexts.append((PREPROCESS_TEMPLATES, {**contexts[0][1], **preprocess_context(spec, model, source)}))
     for templates, context in contexts:

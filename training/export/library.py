@@ -9,6 +9,7 @@ from training.export.codegen import render_library, supports_preprocessing
 from training.export.lowering import LoweredModel, lower
 from training.export.planner import ArenaPlan, plan_arena
 from training.export.quantize import sha256_hex
+from training.export.specialize import fully_connected_requantization, specialize
 from training.export.tflite_graph import parse_tflite
 
 
@@ -20,6 +21,7 @@ class GeneratedLibrary:
     model: LoweredModel
     plan: ArenaPlan
     has_preprocessing: bool
+    requantization: tuple = ()  # per FULLY_CONNECTED op: integer (proven exact) or double
 
     @property
     def input_size(self) -> int:
@@ -36,6 +38,8 @@ def generate_library(model_bytes: bytes, output_dir: Path, spec: PreprocessingSp
     model = lower(parse_tflite(model_bytes))
     plan = plan_arena(model)
     sha256 = sha256_hex(model_bytes)
-    files = render_library(model, plan, sha256, Path(output_dir), source, spec)
+    specs = specialize(model)
+    files = render_library(model, plan, sha256, Path(output_dir), source, spec, specs)
     with_preprocessing = spec is not None and supports_preprocessing(model)
-    return GeneratedLibrary(Path(output_dir), tuple(files), sha256, model, plan, with_preprocessing)
+    return GeneratedLibrary(Path(output_dir), tuple(files), sha256, model, plan, with_preprocessing,
+                            tuple(fully_connected_requantization(model, specs)))
