@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from bench.cycle_estimate import __doc__ as CYCLE_METHOD  # noqa: E402
 from bench.cycle_estimate import estimate_cycles  # noqa: E402
 from training.export.c_build import COMMON_FLAGS, CORTEX_M4_FLAGS, build_cortex_m4, run_tool  # noqa: E402
 from training.export.footprint import section_sizes  # noqa: E402
@@ -154,6 +155,7 @@ def _print(results: list[dict], op_names: dict[int, str], cycles: dict) -> None:
     op_rows = [[i, op_names.get(i, "?"), *(f"{r['ops'].get(i, 0):,}" for r in results)] for i in sorted(op_names)]
     print(tabulate(op_rows, ["op", "opcode", *(f"instr {r['opt']}" for r in results)]))
     print(f"baseline per op at -O2: {BASELINE['ops -O2']} (per-op counts include a ~10-instruction timing hook)")
+    print("\nF401 cycles (est.):", " ".join(CYCLE_METHOD.split()))
 
 
 def main() -> int:
