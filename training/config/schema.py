@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from tofhil.boards import board_choices
+
 
 def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None, positive=False):
     """A dataclass field with validation metadata (``positive``: strictly greater than 0)."""
@@ -92,7 +94,8 @@ class HydraConfig:
 class ExportConfig:
     representative_size: int = spec(500, range=(1, 1_000_000), doc="training frames that calibrate int8 ranges")
     representative_seed: int = spec(0, range=(0, 2**31 - 1), doc="seed of the representative draw")
-    board: str = spec("nucleo-f401re", choices=("nucleo-f401re", "netduinoplus2"), doc="footprint target")
+    board: str = spec("nucleo-f401re", choices=board_choices(),
+                      doc="board (configs/boards/*.yaml) of the footprint build and the firmware project")
     footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
 
 

@@ -47,7 +47,7 @@ def library_sources(library_dir: Path) -> list[Path]:
 
 def build_host_library(library_dir: Path, build_dir: Path, compiler: str = "gcc") -> Path:
     """Compile the library plus the host batch helper into ``build_dir/libtofhil_model.so``."""
-    build_dir = Path(build_dir)
+    library_dir, build_dir = Path(library_dir).resolve(), Path(build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     output = build_dir / "libtofhil_model.so"
     defines = ["-DTOFHIL_HOST_WITH_PREPROCESS"] if (Path(library_dir) / "tofhil_preprocess.h").exists() else []
@@ -151,7 +151,8 @@ def build_cortex_m4(library_dir: Path, build_dir: Path, entry_points: tuple[str,
                     cpu_flags: tuple[str, ...] = CORTEX_M4_FLAGS, opt: str = DEFAULT_OPT) -> CortexM4Build:
     """Compile with ``opt`` and link only what ``entry_points`` reach (``--gc-sections``)."""
     gcc = find_tool("arm-none-eabi-gcc")
-    build_dir = Path(build_dir)
+    # the compiler runs inside build_dir: a relative path (an export of a relative run folder) would not resolve
+    library_dir, build_dir = Path(library_dir).resolve(), Path(build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     objects = []
     for source in library_sources(library_dir):

@@ -7,7 +7,7 @@ from pathlib import Path
 from training.config.schema import ExportConfig
 from training.errors import ExportError
 from training.export import run_folder
-from training.export.footprint import BOARDS
+from training.export.footprint import footprint_boards
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
@@ -20,8 +20,9 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
                         help="a run folder, a Keras model (.keras/.h5, needs --config) or an int8 .tflite")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="output folder (default: RUN_DIR/export, or next to the model file)")
-    parser.add_argument("--board", default=None, choices=sorted(BOARDS),
-                        help="target for the footprint build (default: export.board of the config, nucleo-f401re)")
+    parser.add_argument("--board", default=None, choices=footprint_boards(),
+                        help="board (configs/boards/*.yaml) of the footprint build and of the firmware project "
+                             "RUN_DIR/export/firmware/BOARD (default: export.board of the config, nucleo-f401re)")
     parser.add_argument("--config", type=Path, default=None,
                         help="config.yaml with dataset and preprocessing, for a model made elsewhere")
     parser.add_argument("--dataset", type=Path, default=None, help="override dataset.training_path")
@@ -31,6 +32,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the representative draw (default: export.representative_seed, 0)")
     parser.add_argument("--no-footprint", action="store_true", help="skip the Cortex-M4 footprint build")
+    parser.add_argument("--no-firmware", action="store_true",
+                        help="do not generate and build the board's firmware project")
     parser.set_defaults(func=run_export_command)
     return parser
 
@@ -44,7 +47,8 @@ def run_export_command(args: argparse.Namespace) -> int:
         representative_size=_given(args.representative_size, settings.representative_size),
         representative_seed=_given(args.seed, settings.representative_seed),
         board=_given(args.board, settings.board),
-        measure_footprint=settings.footprint and not args.no_footprint)
+        measure_footprint=settings.footprint and not args.no_footprint,
+        firmware=not args.no_firmware)
     if options.representative_size < 1:
         raise ExportError("--representative-size must be at least 1")
     export_and_print(model_path, output_dir, inputs, options)
@@ -105,7 +109,20 @@ def _print_summary(result, test_name: str | None) -> None:
     if footprint:
         print(f"  {footprint['cpu']} -Os: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
               f"(arena {footprint['arena_bytes']} B)")
+    _print_firmware(report.get("firmware"))
     print(f"  report {result.report_path}")
+
+
+def _print_firmware(firmware: dict | None) -> None:
+    if not firmware:
+        return
+    if not firmware["built"]:
+        print(f"  firmware {firmware['board']}: not built ({firmware['reason']})")
+    elif firmware["flash_bytes"] is None:
+        print(f"  firmware {firmware['board']}: {firmware['image']} (make in {firmware['project']} rebuilds it)")
+    else:
+        print(f"  firmware {firmware['board']}: flash {firmware['flash_kib']} KiB, RAM {firmware['ram_kib']} KiB "
+              f"(stack included), {firmware['project']} (make there rebuilds it)")
 
 
 def _percent(value) -> str:

@@ -12,14 +12,16 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from training.export.c_build import CORTEX_M4_FLAGS, build_cortex_m4, find_tool, run_tool
+from hil.errors import HilError
+from tofhil import elf_size
+from tofhil.board_spec import BoardSpec
+from tofhil.boards import board_choices, load_board
+from training.errors import ExportError
+from training.export.c_build import build_cortex_m4, find_tool, run_tool
 
-BOARDS = {
-    "nucleo-f401re": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
-    "netduinoplus2": {"cpu": "cortex-m4", "flags": CORTEX_M4_FLAGS},
-}
-FLASH_SECTIONS = (".text", ".rodata", ".data", ".ARM.exidx", ".ARM.extab")
-RAM_SECTIONS = (".data", ".bss")
+# the same section lists measure the library here and the whole firmware in tofhil.firmware
+FLASH_SECTIONS = elf_size.FLASH_SECTIONS
+RAM_SECTIONS = elf_size.RAM_SECTIONS
 # libgcc soft-double helpers and newlib's memcpy carry no stack data; each pushes at most
 # eight registers, so one such leaf call is covered by this allowance
 HELPER_STACK_ALLOWANCE = 32
@@ -51,14 +53,21 @@ class Footprint:
         return data
 
 
+def board_spec(name: str) -> BoardSpec:
+    """The board description of configs/boards/<name>.yaml, its errors as ExportError."""
+    try:
+        return load_board(name)
+    except HilError as exc:
+        raise ExportError(f"--board / export.board: {exc}") from exc
+
+
+def footprint_boards() -> tuple[str, ...]:
+    """Every board name the exporter accepts (configs/boards/*.yaml and aliases)."""
+    return board_choices()
+
+
 def section_sizes(elf: Path) -> dict[str, int]:
-    output = run_tool([find_tool("arm-none-eabi-size"), "-A", str(elf)])
-    sizes = {}
-    for line in output.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    return sizes
+    return elf_size.parse_section_sizes(run_tool([find_tool("arm-none-eabi-size"), "-A", str(elf)]))
 
 
 def symbol_sizes(elf: Path) -> list[tuple[str, str, int]]:
@@ -108,18 +117,20 @@ def _reachable(entry: str, edges: dict[str, set[str]]) -> set[str]:
 
 def measure_footprint(library_dir: Path, build_dir: Path, arena_bytes: int, with_preprocessing: bool,
                       board: str = "nucleo-f401re") -> Footprint:
-    target = BOARDS[board]
+    spec = board_spec(board)
+    if not spec.is_arm:
+        raise ExportError(f"board {spec.name}: the footprint is measured on a Cortex-M board, not on {spec.kind}")
     entries = ("tofhil_model_run",) + (("tofhil_preprocess",) if with_preprocessing else ())
-    build = build_cortex_m4(library_dir, build_dir, entries, target["flags"])
+    build = build_cortex_m4(library_dir, build_dir, entries, spec.cpu_flags)
     sections = section_sizes(build.elf)
-    flash = sum(sections.get(name, 0) for name in FLASH_SECTIONS)
+    flash = elf_size.flash_bytes(sections)
     weights = sum(size for name, kind, size in symbol_sizes(build.elf)
                   if name.startswith("tofhil_op") and kind in "rR")
-    static_ram = sum(sections.get(name, 0) for name in RAM_SECTIONS)
+    static_ram = elf_size.ram_bytes(sections)
     stack, edges, unknown = parse_callgraph(build.callgraph_files)
     stacks = {entry: max_stack(entry, stack, edges) for entry in entries}
     not_counted = sorted(unknown & set().union(*(_reachable(e, edges) for e in entries)))
     allowance = HELPER_STACK_ALLOWANCE if not_counted else 0
-    return Footprint(board, target["cpu"], tuple(target["flags"]) + ("-Os",), sections, weights, flash - weights,
+    return Footprint(spec.name, spec.cpu, spec.cpu_flags + ("-Os",), sections, weights, flash - weights,
                      flash, arena_bytes, static_ram, stacks, tuple(not_counted), allowance,
                      static_ram + max(stacks.values()) + allowance)

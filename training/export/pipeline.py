@@ -18,7 +18,8 @@ import numpy as np
 from training.data.preprocess import PreprocessingSpec, quantize_input
 from training.errors import ExportError
 from training.export import quantize
-from training.export.footprint import BOARDS, measure_footprint
+from training.export.firmware_step import build_firmware
+from training.export.footprint import board_spec, measure_footprint
 from training.export.library import GeneratedLibrary, generate_library
 from training.export.reference import ReferenceRunner
 from training.export.report import Evaluation, build_report, evaluate, write_report
@@ -33,6 +34,7 @@ class ExportOptions:
     representative_seed: int = 0
     board: str = "nucleo-f401re"
     measure_footprint: bool = True
+    firmware: bool = True  # generate and build EXPORT/firmware/<board>/
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
                  representative: np.ndarray | None, test_set: tuple[np.ndarray, np.ndarray] | None = None,
                  options: ExportOptions = ExportOptions()) -> ExportResult:
     """Export a Keras model (quantized here on ``representative``) or a ready int8 ``.tflite``."""
-    if options.board not in BOARDS:
-        raise ExportError(f"unknown board {options.board!r}; expected one of {sorted(BOARDS)}")
+    board_spec(options.board)  # an unknown board fails before any work
     model_path, output_dir = Path(model_path), Path(output_dir)
     timings, started = {}, time.perf_counter()
     float_model, model_bytes, quantization = _int8_model(model_path, representative, options)
@@ -70,6 +71,10 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
     timings["total"] = time.perf_counter() - started
     report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
     report_path = write_report(report, output_dir / "model_report.json")
+    if options.firmware:
+        # after the report: a failed firmware build loses nothing already computed
+        report["firmware"] = build_firmware(library, output_dir, options.board)
+        write_report(report, report_path)
     return ExportResult(output_dir, tflite_path, report_path, report, library)
 
 
@@ -103,6 +108,9 @@ def _evaluate(model_bytes: bytes, float_model, test_set) -> Evaluation:
 
 def _footprint(library: GeneratedLibrary, output_dir: Path, options: ExportOptions):
     if not options.measure_footprint:
+        return None
+    if not board_spec(options.board).is_arm:
+        warnings.warn(f"board {options.board}: the footprint is measured on Cortex-M boards only", stacklevel=3)
         return None
     if shutil.which("arm-none-eabi-gcc") is None:
         warnings.warn("arm-none-eabi-gcc not found: model_report.json has no footprint", stacklevel=3)
