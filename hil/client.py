@@ -62,7 +62,8 @@ class DeviceClient:
 
     # --- bytes ---------------------------------------------------------------------------------------
     def _send(self, message, seq: int) -> None:
-        data = encode_message(message, seq)
+        # a leading delimiter ends whatever a faulty link left half-sent, so it cannot spoil this frame
+        data = b"\x00" + encode_message(message, seq)
         self.link.write(data)
         self.counters.bytes_sent += len(data)
         self.log.record("TX", data)

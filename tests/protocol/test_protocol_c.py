@@ -136,6 +136,10 @@ def app_replies(driver, streams: list[bytes], hello: Hello | None = None, overfl
         packets = decoder.feed(b"" if output == "-" else bytes.fromhex(output))
         assert decoder.crc_errors == decoder.framing_errors == 0 and not decoder.pending
         sizes = (hello.input_size, hello.output_size) if hello else (None, None)
+        # every start of tofhil_app_run announces itself with an unasked HELLO (seq 0xFFFF): a host that sees
+        # it knows the board reset
+        boot, *packets = packets
+        assert boot.seq == 0xFFFF and isinstance(decode_message(boot), Hello)
         replies.append([(p.seq, decode_message(p, *sizes)) for p in packets])
     return replies
 

@@ -133,7 +133,7 @@ static void tofhil_put_sha256(tofhil_payload_t *p)
     }
 }
 
-static void tofhil_handle_hello(const tofhil_packet_t *request)
+static void tofhil_send_hello(uint16_t seq)
 {
     tofhil_payload_t *p = tofhil_reply_begin();
     tofhil_put_u8(p, (uint8_t)TOFHIL_PROTO_VERSION);
@@ -151,7 +151,12 @@ static void tofhil_handle_hello(const tofhil_packet_t *request)
     tofhil_put_u8(p, TOFHIL_HAS_PREPROCESS ? 1u : 0u);
     tofhil_put_text(p, TOFHIL_FIRMWARE_VERSION);
     tofhil_put_text(p, tofhil_board_name());
-    tofhil_send(TOFHIL_MSG_HELLO, request->seq, p);
+    tofhil_send(TOFHIL_MSG_HELLO, seq, p);
+}
+
+static void tofhil_handle_hello(const tofhil_packet_t *request)
+{
+    tofhil_send_hello(request->seq);
 }
 
 /* Invoke the model on the input already in the arena and send RESULT (or ERROR). */
@@ -314,6 +319,9 @@ void tofhil_app_run(void)
 {
     uint8_t byte;
     tofhil_app_init();
+    /* Announce every (re)start unasked: a host that sees it knows the board reset, handshakes again and
+       re-checks the model before it goes on. Lost when nobody listens yet, which is harmless. */
+    tofhil_send_hello(TOFHIL_PROTO_SEQ_UNKNOWN);
     for (;;) {
         tofhil_board_wait_for_input();
         /* The board's RX interrupt keeps filling its ring while a request is handled here. */
