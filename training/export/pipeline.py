@@ -17,7 +17,7 @@ import numpy as np
 
 from training.data.preprocess import PreprocessingSpec, quantize_input
 from training.errors import ExportError
-from training.export import quantize
+from training.export import quantize, staging
 from training.export.firmware_step import build_firmware
 from training.export.footprint import board_spec, measure_footprint
 from training.export.library import GeneratedLibrary, generate_library
@@ -55,22 +55,29 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
     timings, started = {}, time.perf_counter()
     float_model, model_bytes, quantization = _int8_model(model_path, representative, options)
     timings["quantize"] = time.perf_counter() - started
-    output_dir.mkdir(parents=True, exist_ok=True)
-    tflite_path = output_dir / TFLITE_NAME
-    tflite_path.write_bytes(model_bytes)
-    step = time.perf_counter()
-    library = generate_library(model_bytes, output_dir, spec, source=model_path.name)
-    (output_dir / (TFLITE_NAME + ".sha256")).write_text(f"{library.sha256}  {TFLITE_NAME}\n")
-    timings["codegen"] = time.perf_counter() - step
-    step = time.perf_counter()
-    evaluation = _evaluate(model_bytes, float_model, test_set) if test_set is not None else None
-    timings["evaluate"] = time.perf_counter() - step
-    step = time.perf_counter()
-    footprint = _footprint(library, output_dir, options)
-    timings["footprint"] = time.perf_counter() - step
-    timings["total"] = time.perf_counter() - started
-    report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
-    report_path = write_report(report, output_dir / "model_report.json")
+    final_dir, output_dir = output_dir, staging.staging_dir(output_dir)  # moved to final_dir once whole
+    try:
+        tflite_path = output_dir / TFLITE_NAME
+        tflite_path.write_bytes(model_bytes)
+        step = time.perf_counter()
+        library = generate_library(model_bytes, output_dir, spec, source=model_path.name)
+        (output_dir / (TFLITE_NAME + ".sha256")).write_text(f"{library.sha256}  {TFLITE_NAME}\n")
+        timings["codegen"] = time.perf_counter() - step
+        step = time.perf_counter()
+        evaluation = _evaluate(model_bytes, float_model, test_set) if test_set is not None else None
+        timings["evaluate"] = time.perf_counter() - step
+        step = time.perf_counter()
+        footprint = _footprint(library, output_dir, options)
+        timings["footprint"] = time.perf_counter() - step
+        timings["total"] = time.perf_counter() - started
+        report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
+        report_path = write_report(report, output_dir / "model_report.json")
+        staging.publish(output_dir, final_dir)
+    except BaseException:
+        staging.discard(output_dir)  # the earlier export, if any, stays as it was
+        raise
+    library = staging.moved_library(library, output_dir, final_dir)
+    output_dir, tflite_path, report_path = final_dir, final_dir / TFLITE_NAME, final_dir / REPORT_NAME
     if options.firmware:
         # after the report: a failed firmware build loses nothing already computed
         report["firmware"] = build_firmware(library, output_dir, options.board)

@@ -8,12 +8,14 @@ builtin options of the ops the C runtime knows. Anything else is left for
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 import numpy as np
 import tflite
 
 from training.errors import ExportError
+from training.export.tflite_verify import verify_tflite
 
 
 def _enum_names(enum_class) -> dict[int, str]:
@@ -80,10 +82,34 @@ class Graph:
 
 
 def parse_tflite(model_bytes: bytes) -> Graph:
-    """Parse the flatbuffer; a file that is not a TFLite model raises :class:`ExportError`."""
-    if len(model_bytes) < 8 or model_bytes[4:8] != b"TFL3":
-        raise ExportError("not a TFLite flatbuffer (missing the 'TFL3' identifier)")
-    model = tflite.Model.GetRootAsModel(model_bytes, 0)
+    """Parse the flatbuffer; a file that is not a sound TFLite model raises :class:`ExportError`."""
+    verify_tflite(model_bytes)  # every offset in bounds before the bindings follow any of them
+    try:
+        graph = _walk(tflite.Model.GetRootAsModel(model_bytes, 0))
+    except (struct.error, TypeError, ValueError, IndexError, OverflowError, UnicodeDecodeError) as exc:
+        raise ExportError(f"corrupt TFLite flatbuffer: {type(exc).__name__}: {exc}; export the model again") from exc
+    _check_references(graph)
+    return graph
+
+
+def _check_references(graph: Graph) -> None:
+    """Tensor indices of the graph and of every op point at existing tensors; shapes are not negative."""
+    count = len(graph.tensors)
+    for where, indices, optional in [("graph inputs", graph.inputs, False), ("graph outputs", graph.outputs, False),
+                                     *[(f"op {op.index} ({op.opcode}) inputs", op.inputs, True)
+                                       for op in graph.operators],
+                                     *[(f"op {op.index} ({op.opcode}) outputs", op.outputs, False)
+                                       for op in graph.operators]]:
+        bad = [i for i in indices if not (-1 if optional else 0) <= i < count]
+        if bad:
+            raise ExportError(f"corrupt TFLite flatbuffer: {where} refer to tensor(s) {bad}; "
+                              f"the model has {count} tensors")
+    for tensor in graph.tensors:
+        if any(d < 0 for d in tensor.shape):
+            raise ExportError(f"corrupt or dynamic TFLite model: {tensor.describe()} has a negative dimension")
+
+
+def _walk(model) -> Graph:
     if model.SubgraphsLength() != 1:
         raise ExportError(f"the model has {model.SubgraphsLength()} subgraphs; only single-subgraph "
                           "models (no control flow) can be exported")
@@ -93,6 +119,12 @@ def parse_tflite(model_bytes: bytes) -> Graph:
     description = (model.Description() or b"").decode("utf-8", "replace")
     return Graph(tensors, operators, tuple(int(i) for i in subgraph.InputsAsNumpy()),
                  tuple(int(i) for i in subgraph.OutputsAsNumpy()), description)
+
+
+def _checked(index: int, length: int, what: str) -> int:
+    if not 0 <= index < length:
+        raise ExportError(f"corrupt TFLite flatbuffer: {what} index {index} is outside [0, {length})")
+    return index
 
 
 def _read_tensor(model, tensor, index: int) -> TensorInfo:
@@ -108,13 +140,17 @@ def _read_tensor(model, tensor, index: int) -> TensorInfo:
     buffer = model.Buffers(tensor.Buffer()) if tensor.Buffer() < model.BuffersLength() else None
     if buffer is not None and buffer.DataLength() > 0 and dtype in NUMPY_DTYPES:
         raw = buffer.DataAsNumpy().tobytes()
+        expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(NUMPY_DTYPES[dtype]).itemsize
+        if len(raw) != expected:
+            raise ExportError(f"corrupt TFLite flatbuffer: tensor {index} has {len(raw)} bytes of data for shape "
+                              f"{list(shape)} of {dtype} ({expected} bytes)")
         data = np.frombuffer(raw, dtype=NUMPY_DTYPES[dtype]).reshape(shape).copy()
     name = (tensor.Name() or b"").decode("utf-8", "replace")
     return TensorInfo(index, name, dtype, shape, quant, data)
 
 
 def _read_operator(model, op, index: int) -> OperatorInfo:
-    code = model.OperatorCodes(op.OpcodeIndex())
+    code = model.OperatorCodes(_checked(op.OpcodeIndex(), model.OperatorCodesLength(), f"op {index} opcode"))
     builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
     opcode = BUILTIN_OPERATORS.get(builtin, f"BUILTIN_{builtin}")
     if opcode == "CUSTOM":
