@@ -29,6 +29,7 @@ MANIFEST = "tofhil_project.json"
 IMAGE_RECORD = "build/tofhil_image.json"
 OUTPUT_STEM = "build/tofhil_firmware"
 LIBRARY_REQUIRED = ("tofhil_model.h", "tofhil_model.c", "tofhil_status.h", "tofhil_status.c")
+_NOT_LOADED = (".debug", ".comment", ".ARM.attributes")
 _SHA256_DEFINE = re.compile(r'#define TOFHIL_MODEL_SHA256 "([0-9a-f]{64})"')
 _TOOLS_HINT = "install it (Debian: apt-get install --no-install-recommends make gcc gcc-arm-none-eabi " \
               "libnewlib-arm-none-eabi)"
@@ -162,7 +163,8 @@ def _read_manifest(project: Path) -> dict:
 def _sources_key(project: Path) -> str:
     """sha256 over every source file of the project (the model, the templates' output, the board)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in project.rglob("*") if p.is_file() and not p.relative_to(project).parts[0].startswith("build")):
+    files = (p for p in project.rglob("*") if p.is_file() and not p.relative_to(project).parts[0].startswith("build"))
+    for path in sorted(files):
         digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -213,4 +215,6 @@ def firmware_sections(elf: Path) -> dict[str, int]:
     result = subprocess.run([tool, "-A", str(elf)], capture_output=True, text=True)
     if result.returncode != 0:
         raise FirmwareBuildError(f"arm-none-eabi-size -A {elf} failed: {result.stderr.strip()}")
-    return elf_size.parse_section_sizes(result.stdout)
+    sizes = elf_size.parse_section_sizes(result.stdout)
+    # debug information and notes are not loaded onto the board
+    return {name: size for name, size in sizes.items() if not name.startswith(_NOT_LOADED)}

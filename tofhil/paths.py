@@ -1,14 +1,17 @@
 """Where the shared, non-Python parts live: the C templates and the board descriptions.
 
-Both are found through these two functions only, so a checkout, an editable install and a wheel (which
-carries ``firmware_templates`` as package data) resolve them the same way.
+Both are found through these two functions only, so a checkout, an editable install and a wheel resolve them
+the same way. A wheel carries ``firmware_templates`` as package data and the board YAMLs as data files
+(``<prefix>/share/tof-hil/boards``).
 """
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 BOARDS_DIR_VARIABLE = "TOFHIL_BOARDS_DIR"
+INSTALLED_BOARDS = Path("share") / "tof-hil" / "boards"
 
 
 def templates_dir() -> Path:
@@ -19,8 +22,11 @@ def templates_dir() -> Path:
 
 
 def boards_dir() -> Path:
-    """The folder of board descriptions: ``$TOFHIL_BOARDS_DIR``, else ``configs/boards`` of the checkout."""
+    """``$TOFHIL_BOARDS_DIR``, else ``configs/boards`` of the checkout, else the installed copy."""
     override = os.environ.get(BOARDS_DIR_VARIABLE)
     if override:
         return Path(override)
-    return templates_dir().parent / "configs" / "boards"
+    checkout = templates_dir().parent / "configs" / "boards"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / INSTALLED_BOARDS

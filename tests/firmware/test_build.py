@@ -76,3 +76,15 @@ def test_compiler_error_is_a_firmware_build_error_with_the_message(export_dir):
 def test_not_a_project(tmp_path):
     with pytest.raises(FirmwareBuildError, match="not a generated firmware project"):
         build_project(tmp_path)
+
+
+def test_cmake_builds_the_arm_project_with_the_toolchain_file(export_dir, tmp_path):
+    require_tools("cmake", "make", "arm-none-eabi-gcc", "arm-none-eabi-size")
+    project = generate_project(export_dir, "nucleo-f401re")
+    build = tmp_path / "cmake-build"
+    configure = subprocess.run(["cmake", "-S", str(project), "-B", str(build)], capture_output=True, text=True)
+    assert configure.returncode == 0, configure.stderr
+    result = subprocess.run(["cmake", "--build", str(build)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in (result.stdout + result.stderr).lower()
+    assert (build / "tofhil_firmware.elf").is_file() and (build / "tofhil_firmware.bin").stat().st_size > 1000
