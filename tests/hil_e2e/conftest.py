@@ -19,7 +19,10 @@ general: {{project_name: tiny, deterministic_ops: true, global_seed: {seed}}}
 dataset: {{class_names: [None, Like, Fist, FlatHand], training_path: {dataset}, validation_split: 0.5}}
 preprocessing: {{normalization: hand_relative, center_hand: true}}
 training:
-  model: {{name: CNN2D_ST_HandPosture, version: v1, input_shape: (8, 8, 2)}}
+  model:
+    name: CNN2D_ST_HandPosture
+    version: v1
+    input_shape: (8, 8, 2)
   batch_size: 32
   epochs: 3
   optimizer: {{Adam: {{learning_rate: 0.01}}}}
