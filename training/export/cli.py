@@ -15,7 +15,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
         "export", help="quantize to int8 and generate the C model library",
         description="Export a trained model: full-integer int8 TFLite (model_int8.tflite), a generated C "
                     "library with the bit-exact tofhil int8 runtime and on-device preprocessing, and "
-                    "model_report.json (accuracy, footprint).")
+                    "model_report.json (accuracy, footprint), then the board's validation firmware project "
+                    "(OUTPUT/firmware/BOARD, built with make).")
     parser.add_argument("source", type=Path,
                         help="a run folder, a Keras model (.keras/.h5, needs --config) or an int8 .tflite")
     parser.add_argument("--output-dir", type=Path, default=None,
