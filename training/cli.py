@@ -190,7 +190,7 @@ def _check_output_dir_first(args) -> None:
     from training.train.run_folder import check_output_dir
 
     if getattr(args, "output_dir", None):
-        check_output_dir(args.output_dir, overwrite=True)  # commands that refuse a finished run check again
+        check_output_dir(args.output_dir, overwrite=getattr(args, "overwrite", True))
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
