@@ -41,6 +41,12 @@ def reorder_for_sxtb16(weights: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pairs_share_loads(f: dict) -> bool:
+    """Two neighbouring pixels always exist (even output width), so the second window is the first
+    moved by one stride: written that way, the compiler loads their common int16 pairs once."""
+    return f["out_w"] % 2 == 0 and (f["stride_w"] * f["in_c"]) % 2 == 0
+
+
 def _conv(op: KernelOp) -> Specialization:
     f = op.fields
     pad_bottom = max(0, (f["out_h"] - 1) * f["stride_h"] + f["k_h"] - f["in_h"] - f["pad_top"])
@@ -48,14 +54,19 @@ def _conv(op: KernelOp) -> Specialization:
     padded_h, padded_w = f["in_h"] + f["pad_top"] + pad_bottom, f["in_w"] + f["pad_left"] + pad_right
     shift = op.arrays["shift"][1].astype(np.int32)
     bias = op.arrays["bias"][1]
-    consts = {**f, "padded_h": padded_h, "padded_w": padded_w,
+    # TFLite rounds twice (a rounding doubling high multiply, then a rounding shift); no single
+    # rounding reproduces that near ties, so the conv keeps TFLite's arithmetic, constants hoisted
+    consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
+              "any_left": bool((shift > 0).any()),
               "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right)}
     arrays = [("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)),
               ("bias", "int32_t", np.zeros(f["out_c"], np.int32) if bias is None else bias),
               ("multiplier", "int32_t", op.arrays["multiplier"][1]),
-              ("left", "uint8_t", np.maximum(shift, 0).astype(np.uint8)),
               ("right", "uint8_t", np.maximum(-shift, 0).astype(np.uint8))]
-    return Specialization("conv2d", consts, arrays, padded_h * padded_w * f["in_c"])
+    if consts["any_left"]:
+        arrays.append(("left", "uint8_t", np.maximum(shift, 0).astype(np.uint8)))
+    notes = {"requantization": "tflite"}
+    return Specialization("conv2d", consts, arrays, padded_h * padded_w * f["in_c"], notes)
 
 
 def _fully_connected(op: KernelOp) -> Specialization | None:
