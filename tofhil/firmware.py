@@ -74,14 +74,14 @@ def build_project(project_dir: Path) -> FirmwareImage:
     project = Path(project_dir).resolve()
     manifest = _read_manifest(project)
     key = _sources_key(project)
-    cached = _cached_image(project, key)
+    cached = _cached_image(project, manifest, key)
     if cached is not None:
         return cached
     _run(["make", "-C", str(project), "--no-print-directory"], project, manifest["board"])
-    image = _measure(project, manifest)
-    record = {"key": key, "image": image.to_dict()}
-    (project / IMAGE_RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    return image
+    sections = {} if manifest["kind"] == "host" else firmware_sections(project / f"{OUTPUT_STEM}.elf")
+    # paths are not recorded: a copied or moved project still finds its own outputs
+    (project / IMAGE_RECORD).write_text(json.dumps({"key": key, "sections": sections}, indent=2) + "\n")
+    return _image(project, manifest, sections)
 
 
 def templates_hash() -> str:
@@ -169,19 +169,16 @@ def _sources_key(project: Path) -> str:
     return digest.hexdigest()
 
 
-def _cached_image(project: Path, key: str) -> FirmwareImage | None:
+def _cached_image(project: Path, manifest: dict, key: str) -> FirmwareImage | None:
     try:
         record = json.loads((project / IMAGE_RECORD).read_text())
     except (OSError, ValueError):
         return None
-    if record.get("key") != key:
+    if not isinstance(record, dict) or record.get("key") != key:
         return None
-    data = record["image"]
-    paths = {name: Path(data[name]) if data[name] else None for name in ("elf", "bin", "hex", "map", "executable")}
-    if any(path is not None and not path.is_file() for path in paths.values()):
-        return None
-    return FirmwareImage(data["board"], Path(data["project_dir"]), **paths, model_sha256=data["model_sha256"],
-                         flash_bytes=data["flash_bytes"], ram_bytes=data["ram_bytes"], sections=data["sections"])
+    image = _image(project, manifest, record.get("sections", {}))
+    outputs = (image.elf, image.bin, image.hex, image.map, image.executable)
+    return image if all(path is None or path.is_file() for path in outputs) else None
 
 
 def _run(command: list[str], cwd: Path, board: str) -> str:
@@ -194,17 +191,16 @@ def _run(command: list[str], cwd: Path, board: str) -> str:
     return result.stdout
 
 
-def _measure(project: Path, manifest: dict) -> FirmwareImage:
+def _image(project: Path, manifest: dict, sections: dict[str, int]) -> FirmwareImage:
     stem = project / OUTPUT_STEM
-    common = {"board": manifest["board"], "project_dir": project, "model_sha256": manifest["model_sha256"]}
+    common = {"board": manifest["board"], "project_dir": project, "model_sha256": manifest["model_sha256"],
+              "map": stem.with_suffix(".map"), "sections": sections}
     if manifest["kind"] == "host":
-        return FirmwareImage(**common, elf=None, bin=None, hex=None, map=stem.with_suffix(".map"),
-                             executable=stem, flash_bytes=None, ram_bytes=None, sections={})
-    elf = stem.with_suffix(".elf")
-    sections = firmware_sections(elf)
-    return FirmwareImage(**common, elf=elf, bin=stem.with_suffix(".bin"), hex=stem.with_suffix(".hex"),
-                         map=stem.with_suffix(".map"), executable=None, flash_bytes=elf_size.flash_bytes(sections),
-                         ram_bytes=elf_size.ram_bytes(sections), sections=sections)
+        return FirmwareImage(**common, elf=None, bin=None, hex=None, executable=stem, flash_bytes=None,
+                             ram_bytes=None)
+    return FirmwareImage(**common, elf=stem.with_suffix(".elf"), bin=stem.with_suffix(".bin"),
+                         hex=stem.with_suffix(".hex"), executable=None, flash_bytes=elf_size.flash_bytes(sections),
+                         ram_bytes=elf_size.ram_bytes(sections))
 
 
 def firmware_sections(elf: Path) -> dict[str, int]:

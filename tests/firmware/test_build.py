@@ -88,3 +88,11 @@ def test_cmake_builds_the_arm_project_with_the_toolchain_file(export_dir, tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning" not in (result.stdout + result.stderr).lower()
     assert (build / "tofhil_firmware.elf").is_file() and (build / "tofhil_firmware.bin").stat().st_size > 1000
+
+
+def test_a_copied_project_reports_its_own_outputs(export_dir, tmp_path):
+    require_tools("make", "cc")
+    original = build_project(generate_project(export_dir, "host"))
+    copy = shutil.copytree(original.project_dir, tmp_path / "moved")
+    image = build_project(copy)
+    assert image.executable == copy / "build" / "tofhil_firmware" and image.project_dir == copy
