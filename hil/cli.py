@@ -23,6 +23,7 @@ def _board_options(parser: argparse.ArgumentParser, board_required: bool = True)
     parser.add_argument("--flasher", default=None, help="pyocd, st-flash, openocd, stm32cubeprogrammer, mass-storage")
     parser.add_argument("--no-flash", action="store_true", help="use the firmware already on the board")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds without a reply before a resend")
+    parser.add_argument("--attempts", type=int, default=10, help="sends of one request before giving up")
     parser.add_argument("--link", default=None,
                         help="wrap the link URL, e.g. 'faulty://?drop=0.01&corrupt=0.01&seed=1&inner={url}'")
 
@@ -68,7 +69,8 @@ def _options(args):
     from hil.runner import BoardOptions
 
     return BoardOptions(board=args.board, port=args.port, probe=args.probe, flasher=args.flasher,
-                        flash=not args.no_flash, link_wrapper=args.link, timeout_s=args.timeout)
+                        flash=not args.no_flash, link_wrapper=args.link, timeout_s=args.timeout,
+                        max_attempts=args.attempts)
 
 
 def cmd_boards(args) -> int:

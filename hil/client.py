@@ -48,7 +48,7 @@ class _InFlight:
 class DeviceClient:
     """Requests and replies over an open link (a pyserial object)."""
 
-    def __init__(self, link, log: SerialLog | None = None, timeout_s: float = 2.0, max_attempts: int = 6,
+    def __init__(self, link, log: SerialLog | None = None, timeout_s: float = 2.0, max_attempts: int = 10,
                  expected_sha256: str | None = None, on_reset: Callable[[], None] | None = None):
         self.link, self.log = link, log or SerialLog(None)
         self.timeout_s, self.max_attempts = timeout_s, max_attempts

@@ -36,6 +36,7 @@ class BoardOptions:
     flash: bool = True
     link_wrapper: str | None = None  # e.g. "faulty://?drop=0.01&seed=1&inner={url}" (fault injection)
     timeout_s: float = 2.0
+    max_attempts: int = 10  # sends of one request before the run ends with a timeout error
 
 
 @dataclass
@@ -78,6 +79,7 @@ class BoardSession:
         self.link = self._open_link(url)
         self.serial_log = SerialLog(self.log_dir / "serial.log")
         self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
+                                   max_attempts=self.options.max_attempts,
                                    expected_sha256=self.export.model_sha256())
         self.client.handshake()
 
