@@ -2,6 +2,10 @@
 
 - ST's published recipe on its own leaky frame split reaches ST's ~99 %;
 - the shipped recipe reaches >= 90 % on whole held-out sessions and >= 85 % mean leave-one-user-out.
+
+Thresholds sit below the spread measured across seeds, not on one run (`python bench/bench_seed_spread.py`,
+table in the README): ST's recipe gave 99.03 / 98.81 / 99.03 / 97.73 / 98.87 % for seeds 1, 2, 3, 42, 123
+(mean 98.69 %, std 0.55, min 97.73 %), so its test asks for 97 % (about mean - 3 std), not ST's 99 %.
 """
 from __future__ import annotations
 
@@ -37,4 +41,4 @@ def test_st_reference_reaches_st_number_on_its_leaky_split(shared_dataset, tmp_p
     config = load_config(REPO / "configs" / "st_reference.yaml")
     result = run_training(config, output_dir=str(tmp_path / "st"), verbose=0, track=False)
     assert result.metrics["split_by"] == "frame"
-    assert result.metrics["splits"]["validation"]["accuracy"] >= 0.99
+    assert result.metrics["splits"]["validation"]["accuracy"] >= 0.97
