@@ -96,3 +96,10 @@ def test_a_copied_project_reports_its_own_outputs(export_dir, tmp_path):
     copy = shutil.copytree(original.project_dir, tmp_path / "moved")
     image = build_project(copy)
     assert image.executable == copy / "build" / "tofhil_firmware" and image.project_dir == copy
+
+
+def test_library_without_preprocessing_builds(export_dir):
+    require_tools("make", "cc")
+    for name in ("tofhil_preprocess.c", "tofhil_preprocess.h"):
+        (export_dir / name).unlink()
+    assert build_project(generate_project(export_dir, "host")).executable.is_file()

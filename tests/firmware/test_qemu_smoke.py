@@ -104,6 +104,16 @@ def test_qemu_firmware_answers_hello_inference_and_stats(export_dir, model_bytes
         assert stats.stack_size_bytes == 2048 and 64 < stats.stack_used_bytes < 2048
 
 
+def test_nucleo_firmware_survives_a_clock_tree_that_never_gets_ready(export_dir):
+    """QEMU models no RCC ready bits: the F401 clock set-up must give up waiting and report the HSI it kept."""
+    require_tools("make", "arm-none-eabi-gcc", "qemu-system-arm")
+    image = build_project(generate_project(export_dir, "nucleo-f401re"))
+    with qemu_link(image.elf) as link:
+        hello = _request(link, FrameDecoder(), HelloRequest(), 3)
+    assert (hello.board, hello.timer_kind, hello.core_clock_hz, hello.timer_hz) == ("nucleo-f401re", 0, 16_000_000,
+                                                                                  16_000_000)
+
+
 def test_hard_fault_is_reported_as_an_error_frame(export_dir, tmp_path):
     require_tools("make", "arm-none-eabi-gcc", "qemu-system-arm")
     project = tmp_path / "faulting"
