@@ -157,7 +157,20 @@ def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: 
             "st_signal_offset": c_float(pp.ST_SIGNAL_OFFSET), "st_signal_scale": c_float(pp.ST_SIGNAL_SCALE),
             "hand_relative_far": c_float(pp.HAND_RELATIVE_FAR),
             "center_hand": bool(spec.center_hand),
-            "input_is_int8": model.input.dtype == "INT8"}
+            "input_is_int8": model.input.dtype == "INT8", "distance_lut": _distance_lut(spec, model)}
+
+
+MAX_DISTANCE_LUT = 1024
+
+
+def _distance_lut(spec: pp.PreprocessingSpec, model: LoweredModel) -> list[int]:
+    """Quantized channel 0 of a hand zone per (distance - closest) in 0..Background_distance, computed by
+    the host preprocessing's own float32 operations, so the table is the host result by construction."""
+    background = int(spec.background_distance)
+    if spec.normalization != "hand_relative" or model.input.dtype != "INT8" or not 0 < background <= MAX_DISTANCE_LUT:
+        return []
+    depth = np.arange(background + 1).astype(np.float32) / np.float32(background)
+    return [int(v) for v in pp.quantize_input(depth, model.input.quant.scale[0], model.input.quant.zero_point[0])]
 
 
 def supports_preprocessing(model: LoweredModel) -> bool:
