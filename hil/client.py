@@ -69,9 +69,10 @@ class DeviceClient:
         self.log.record("TX", data)
 
     def _receive(self) -> list[Packet]:
-        data = self.link.read(max(1, getattr(self.link, "in_waiting", 0) or 1))
+        data = self.link.read(1)  # waits up to the link's short timeout for the first byte
         if not data:
             return []
+        data += self._drain()
         self.counters.bytes_received += len(data)
         self._last_rx = (self._last_rx + data)[-256:]
         self.log.record("RX", data)
@@ -83,6 +84,18 @@ class DeviceClient:
             else:
                 packets.append(item)
         return packets
+
+    def _drain(self) -> bytes:
+        """Whatever else has arrived, without waiting. A serial port knows its count; a socket:// link says
+        only 0 or 1, so it is read non-blocking instead of byte by byte."""
+        waiting = getattr(self.link, "in_waiting", 0) or 0
+        if waiting > 1:
+            return self.link.read(waiting)
+        timeout, self.link.timeout = self.link.timeout, 0
+        try:
+            return self.link.read(4096)
+        finally:
+            self.link.timeout = timeout
 
     def _next_seq(self) -> int:
         self._seq = (self._seq + 1) % SEQ_UNKNOWN  # 0xFFFF is reserved for "unknown"
