@@ -266,6 +266,30 @@ static inline int32_t tofhil_requantize_single(int32_t acc, int32_t multiplier, 
     return (high + (int32_t)(1u << (shift - 33))) >> (shift - 32);
 }
 
+/* bytewise signed max (or min) of four int8 lanes: SSUB8 sets a GE flag per lane, SEL picks by it */
+static inline uint32_t tofhil_max_s8x4(uint32_t a, uint32_t b, int want_max)
+{
+#if TOFHIL_DSP
+    uint32_t r;
+    if (want_max) {
+        __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    } else {
+        __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    }
+    return r;
+#else
+    uint32_t r = 0;
+    int lane;
+    for (lane = 0; lane < 32; lane += 8) {
+        const int32_t x = (int32_t)(int8_t)((a >> lane) & 0xFFu);
+        const int32_t y = (int32_t)(int8_t)((b >> lane) & 0xFFu);
+        const int32_t pick = (x >= y) == (want_max != 0) ? x : y;
+        r |= ((uint32_t)pick & 0xFFu) << lane;
+    }
+    return r;
+#endif
+}
+
 static inline int8_t tofhil_clamp_s8(int32_t value, int32_t lo, int32_t hi)
 {
     return (int8_t)(value < lo ? lo : (value > hi ? hi : value));

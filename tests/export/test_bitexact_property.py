@@ -75,6 +75,7 @@ def _shaped_model(kernel: int, stride: int, padding: str, size: tuple, channels:
     (5, 2, "same", (9, 7, 2), 7, 3),
     (3, 2, "valid", (9, 9, 3), 1, 1),
     (2, 2, "same", (7, 5, 5), 6, 2),
+    (1, 1, "valid", (6, 8, 2), 4, 2),  # even sizes: unpadded max pool, four channels per word
 ])
 def test_specialised_shapes_are_bit_exact(kernel, stride, padding, size, channels, multiplier, tmp_path, host_cc):
     model = _shaped_model(kernel, stride, padding, size, channels, multiplier)
