@@ -254,6 +254,18 @@ static inline int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int lef
 }
 
 /*
+ * tofhil_requantize for left = 0 and right >= 1, with round = 2^(right-1) hoisted by the caller:
+ * RoundingDivideByPOT(x, r) = (x + 2^(r-1) - (x < 0)) >> r, exact when that sum fits int32
+ * (the exporter checks it against the accumulator range).
+ */
+static inline int32_t tofhil_requantize_right(int32_t acc, int32_t multiplier, int right, int32_t round)
+{
+    const int64_t product = (int64_t)acc * multiplier;
+    const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+    return (high + round - (int32_t)((uint32_t)high >> 31)) >> right;
+}
+
+/*
  * (acc * M + 2^(n-1) - (acc * M < 0)) >> n for 33 <= n <= 62: acc * M / 2^n rounded half away
  * from zero in one step, from the high word of the product (2^(n-1) is a multiple of 2^32).
  * The exporter proved it equal, channel by channel and over every reachable accumulator, to

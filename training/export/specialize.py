@@ -47,6 +47,13 @@ def _pairs_share_loads(f: dict) -> bool:
     return f["out_w"] % 2 == 0 and (f["stride_w"] * f["in_c"]) % 2 == 0
 
 
+def _right_only(shift: np.ndarray, ranges: np.ndarray) -> bool:
+    """Every channel shifts right (>= 1) and high + 2^(right-1) fits int32 (|high| <= |acc|)."""
+    if (shift > -1).any():
+        return False
+    return int(np.abs(ranges).max()) + 2 ** (int(-shift.min()) - 1) < 2**31
+
+
 def _conv(op: KernelOp) -> Specialization:
     f = op.fields
     pad_bottom = max(0, (f["out_h"] - 1) * f["stride_h"] + f["k_h"] - f["in_h"] - f["pad_top"])
@@ -57,7 +64,7 @@ def _conv(op: KernelOp) -> Specialization:
     # TFLite rounds twice (a rounding doubling high multiply, then a rounding shift); no single
     # rounding reproduces that near ties, so the conv keeps TFLite's arithmetic, constants hoisted
     consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
-              "any_left": bool((shift > 0).any()),
+              "any_left": bool((shift > 0).any()), "right_only": _right_only(shift, op.accumulator_ranges),
               "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right)}
     arrays = [("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)),
               ("bias", "int32_t", np.zeros(f["out_c"], np.int32) if bias is None else bias),
