@@ -108,7 +108,7 @@ def _print_summary(result, test_name: str | None) -> None:
             print("  (no dataset.test_path in the run's config: its validation split stands in for the test set)")
     footprint = report.get("footprint")
     if footprint:
-        print(f"  {footprint['cpu']} -Os: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
+        print(f"  {footprint['cpu']} {footprint['flags'][-1]}: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
               f"(arena {footprint['arena_bytes']} B)")
     _print_firmware(report.get("firmware"))
     print(f"  report {result.report_path}")

@@ -1,6 +1,6 @@
 """Flash and RAM of the generated library on a Cortex-M target, from the linked ELF.
 
-The library is built with ``-Os`` and linked with ``--gc-sections`` from its entry
+The library is built with ``c_build.DEFAULT_OPT`` and linked with ``--gc-sections`` from its entry
 points (inference and preprocessing), so the numbers are what a firmware that
 calls them pays: weights and parameters (``tofhil_op*`` constants), code
 (runtime, generated code and the libgcc/newlib helpers it pulls in), the static
@@ -17,7 +17,7 @@ from tofhil import elf_size
 from tofhil.board_spec import BoardSpec
 from tofhil.boards import board_choices, load_board
 from training.errors import ExportError
-from training.export.c_build import build_cortex_m4, find_tool, run_tool
+from training.export.c_build import DEFAULT_OPT, build_cortex_m4, find_tool, run_tool
 
 # the same section lists measure the library here and the whole firmware in tofhil.firmware
 FLASH_SECTIONS = elf_size.FLASH_SECTIONS
@@ -131,6 +131,6 @@ def measure_footprint(library_dir: Path, build_dir: Path, arena_bytes: int, with
     stacks = {entry: max_stack(entry, stack, edges) for entry in entries}
     not_counted = sorted(unknown & set().union(*(_reachable(e, edges) for e in entries)))
     allowance = HELPER_STACK_ALLOWANCE if not_counted else 0
-    return Footprint(spec.name, spec.cpu, spec.cpu_flags + ("-Os",), sections, weights, flash - weights,
+    return Footprint(spec.name, spec.cpu, spec.cpu_flags + (DEFAULT_OPT,), sections, weights, flash - weights,
                      flash, arena_bytes, static_ram, stacks, tuple(not_counted), allowance,
                      static_ram + max(stacks.values()) + allowance)
