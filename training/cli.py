@@ -197,9 +197,20 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {' '.join(str(message).split())}\n"
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Like ``parse_args``, but ``section.key=value`` overrides may also follow options (``--model M k=v``)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "overrides") and all("=" in e and not e.startswith("-") for e in extra):
+        args.overrides = [*args.overrides, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     warnings.formatwarning = _one_line_warning
     try:
         with warnings.catch_warnings():
