@@ -1,7 +1,7 @@
 """An estimate of Cortex-M4 (STM32F401) cycles per inference, until a real board measures it.
 
 Method: QEMU counts instructions, not cycles. The instructions of the inference code
-(every function reachable from ``tofhil_model_invoke`` in the linked library) are taken
+(every ``tofhil_`` function of the linked library but the preprocessing) are taken
 from the disassembly and weighted by the Cortex-M4 TRM's cycle counts per class: ALU,
 DSP multiply-accumulate (SMLAD, SMLAL, SXTB16) and 32-bit multiplies 1; a single load or
 store 2, or 1 when it follows another load/store (address/data phases pipeline);
