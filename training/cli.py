@@ -93,9 +93,11 @@ def cmd_run(args) -> int:
 
 def cmd_crossval(args) -> int:
     from training.config import load_config
-    from training.train.crossval import check_folds, crossval_table, run_crossval
+    from training.data.splits import check_folds
 
-    check_folds(args.folds)
+    check_folds(args.folds)  # before TensorFlow loads
+    from training.train.crossval import crossval_table, run_crossval
+
     config = load_config(args.config, args.overrides)
     summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
                            verbose=0 if args.quiet else 2, inner_validation=args.inner_validation,

@@ -94,3 +94,10 @@ def leave_one_group_out(labels: np.ndarray, groups: np.ndarray, group_names: lis
                 test = test & (labels != label)
                 kept.append(int(label))
         yield group, np.flatnonzero(~test), np.flatnonzero(test), kept
+
+
+def check_folds(folds: int | None) -> None:
+    """``--folds``: unset means one per user (by user) or 5 (by session); a given count is at least 2."""
+    if folds is not None and folds < 2:
+        raise ConfigError(f"crossval --folds {folds}: at least 2 folds are needed (each fold is scored by a model "
+                          f"trained on the others); leave --folds out for the default")

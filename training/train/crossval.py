@@ -31,7 +31,7 @@ from tabulate import tabulate
 from training.config.loader import config_to_dict, save_resolved_config
 from training.config.schema import Config
 from training.data.dataset import PreparedSplit, load_frame_table, prepare
-from training.data.splits import SplitResult, leave_one_group_out, split_indices
+from training.data.splits import SplitResult, check_folds, leave_one_group_out, split_indices
 from training.errors import ConfigError
 from training.models.factory import model_for_config
 from training.reporting.metrics import classification_metrics
@@ -85,13 +85,6 @@ def fold_assignment(prepared: PreparedSplit, by: str, folds: int | None, seed: i
         raise ConfigError(f"crossval --by session: every class has a single session, so all land in {used}; "
                           f"cross-validation by session needs at least two sessions in some class")
     return np.array([fold_of_session[s] for s in prepared.sessions], dtype=object)
-
-
-def check_folds(folds: int | None) -> None:
-    """``--folds``: unset means one per user (by user) or 5 (by session); a given count is at least 2."""
-    if folds is not None and folds < 2:
-        raise ConfigError(f"crossval --folds {folds}: at least 2 folds are needed (each fold is scored by a model "
-                          f"trained on the others); leave --folds out for the default")
 
 
 def run_crossval(config: Config, by: str = "user", folds: int | None = None, output_dir: str | None = None,
