@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.export.requant import double_path, find_integer_requant, integer_path
-from training.export.specialize import _right_only, reorder_for_sxtb16
+from training.export.requant import (double_path, find_integer_requant, fold_conv_requant, folded_path, integer_path,
+                                     tflite_multiply_by_quantized_multiplier)
+from training.export.specialize import _right_only, interleave_row_quads, reorder_for_sxtb16
 
 
 def test_found_fc_form_equals_the_double_path_on_every_accumulator():
@@ -34,3 +35,34 @@ def test_right_only_requantization_needs_right_shifts_and_headroom():
     assert _right_only(np.array([-1, -7]), ranges)
     assert not _right_only(np.array([0, -7]), ranges)
     assert not _right_only(np.array([-31]), np.array([[-2**31 + 1, 0]]))
+
+
+def _tflite_conv_outputs(acc, multiplier, shift, offset, act_min, act_max):
+    return np.clip(tflite_multiply_by_quantized_multiplier(acc, multiplier, shift) + offset, act_min, act_max)
+
+
+def test_folded_conv_form_equals_tflite_on_every_accumulator_under_relu():
+    ranges = np.array([[-400_000, 300_000], [-20_000, 150_000]])
+    bias = np.array([-10_827, 6_328])
+    multipliers, shifts = np.array([1129224058, 1763491346]), np.array([-6, -5])
+    found = fold_conv_requant(ranges, bias, multipliers, shifts, offset=-128, act_min=-128, act_max=127)
+    assert found is not None and found.checked_accumulators == int((ranges[:, 1] - ranges[:, 0] + 1).sum())
+    for (low, high), b, m, s, k, n in zip(ranges, bias, multipliers, shifts, found.offsets, found.shifts):
+        acc = np.arange(low, high + 1)
+        np.testing.assert_array_equal(folded_path(acc - b, int(m), int(k), int(n), -128, 127),
+                                      _tflite_conv_outputs(acc, int(m), int(s), -128, -128, 127))
+
+
+def test_folded_conv_form_is_refused_where_the_negative_rounding_shows():
+    # no ReLU-like clamp (outputs around 0): negative ties round away from zero, the single floor cannot
+    ranges, bias = np.array([[-300_000, 300_000]]), np.array([0])
+    assert fold_conv_requant(ranges, bias, np.array([1129224058]), np.array([-6]), 0, -128, 127) is None
+    # left shifts are not folded
+    assert fold_conv_requant(ranges, bias, np.array([1129224058]), np.array([1]), -128, -128, 127) is None
+
+
+def test_row_quads_interleave_groups_of_four_then_the_tails():
+    weights = np.arange(5 * 6, dtype=np.int8).reshape(5, 6)  # 5 rows: one quad and a leftover row
+    flat = interleave_row_quads(weights)
+    expected_quad = [*range(0, 4), *range(6, 10), *range(12, 16), *range(18, 22), 4, 5, 10, 11, 16, 17, 22, 23]
+    np.testing.assert_array_equal(flat, [*expected_quad, *range(24, 30)])

@@ -109,3 +109,64 @@ def find_conv_requant(ranges: np.ndarray, multipliers: np.ndarray, shifts: np.nd
                   for m, s in zip(multipliers, shifts)]
     scales = [int(m) * 2.0 ** (int(s) - 31) for m, s in zip(multipliers, shifts)]
     return find_single_rounding(ranges, references, scales, (offset, act_min, act_max))
+
+
+@dataclass(frozen=True)
+class FoldedRequant:
+    """out = clamp(floor((acc * M + K) / 2^(32 + shift))) on the accumulator WITHOUT bias: one SMLAL
+    and a shift of the high word. K folds the bias, the rounding terms and the output offset."""
+    multipliers: np.ndarray  # int32 per channel
+    offsets: np.ndarray  # int64 K per channel
+    shifts: np.ndarray  # uint8 per channel, shift of the high word (n - 32)
+    checked_accumulators: int
+
+
+def folded_path(acc: np.ndarray, multiplier: int, offset: int, shift: int, act_min: int, act_max: int):
+    return np.clip((acc.astype(np.int64) * multiplier + offset) >> (32 + shift), act_min, act_max)
+
+
+def _fold_channel(low: int, high: int, bias: int, reference, form: tuple, clamp: tuple):
+    """K of one channel's (M, n, rounding) form if it equals ``reference`` on every accumulator, else None.
+
+    Valid where the sign-dependent half of the rounding never shows: a ReLU-like clamp
+    (act_min >= output offset) sends every negative product to act_min either way."""
+    multiplier, n, rounding = form
+    offset = bias * multiplier + rounding + clamp[0] * 2**n
+    if not 32 <= n <= 63 or max(abs(low), abs(high)) * multiplier + abs(offset) >= 2**62:
+        return None
+    for start in range(low, high + 1, CHUNK):
+        acc = np.arange(start, min(start + CHUNK, high + 1), dtype=np.int64)
+        expected = np.clip(reference(acc) + clamp[0], clamp[1], clamp[2])
+        if not np.array_equal(expected, folded_path(acc - bias, multiplier, offset, n - 32, *clamp[1:])):
+            return None
+    return offset
+
+
+def fold_requant(ranges: np.ndarray, bias: np.ndarray, references: list, forms: list, clamp: tuple):
+    """Per-channel folded form proven equal to ``references[c](acc)`` (acc with bias) over ``ranges``."""
+    offsets = []
+    for (low, high), b, reference, form in zip(ranges, bias, references, forms):
+        offset = _fold_channel(int(low), int(high), int(b), reference, form, clamp)
+        if offset is None:
+            return None
+        offsets.append(offset)
+    return FoldedRequant(np.array([f[0] for f in forms], np.int32), np.array(offsets, np.int64),
+                         np.array([f[1] - 32 for f in forms], np.uint8), int((ranges[:, 1] - ranges[:, 0] + 1).sum()))
+
+
+def fold_conv_requant(ranges, bias, multipliers, shifts, offset: int, act_min: int, act_max: int):
+    """CONV_2D with right shifts r: floor((acc*M + 2^30 + 2^(30+r)) / 2^(31+r)) is TFLite's double
+    rounding for acc*M >= 0 (nested floors compose), so a ReLU-like clamp makes it exact."""
+    if (shifts > -1).any():
+        return None
+    references = [lambda acc, m=int(m), s=int(s): tflite_multiply_by_quantized_multiplier(acc, m, s)
+                  for m, s in zip(multipliers, shifts)]
+    forms = [(int(m), 31 - int(s), 2**30 + 2**(30 - int(s))) for m, s in zip(multipliers, shifts)]
+    return fold_requant(ranges, bias, references, forms, (offset, act_min, act_max))
+
+
+def fold_fc_requant(ranges, bias, found: IntegerRequant, twice_scales, offset: int, act_min: int, act_max: int):
+    """FULLY_CONNECTED: the single rounding of ``found`` with the half added for every sign."""
+    references = [lambda acc, t=float(t): double_path(acc, t, 0, -2**40, 2**40) for t in twice_scales]
+    forms = [(int(m), int(n), 2**(int(n) - 1)) for m, n in zip(found.multipliers, found.shifts)]
+    return fold_requant(ranges, bias, references, forms, (offset, act_min, act_max))

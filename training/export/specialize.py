@@ -5,8 +5,11 @@ the templates turn into straight-line C (constant dimensions, no per-pixel bound
   scratch, so every window is in bounds and padding costs nothing; weights are stored
   as int16 in OHWI order, so each kernel row is one run of SMLAD pairs.
 * FULLY_CONNECTED: the input is expanded to int16; weights stay int8 (flash) in groups
-  of four reordered for SXTB16; requantization is the integer form of
-  :mod:`training.export.requant` when one is proven identical, else the double kernel.
+  of four reordered for SXTB16 (and rows interleaved by fours when the requantization is
+  folded); requantization is the integer form of :mod:`training.export.requant` when one
+  is proven identical, else the double kernel.
+* Requantization, where proven exact over every reachable accumulator, is folded: one
+  SMLAL of the bias-free accumulator with a 64-bit constant (bias, rounding, output offset).
 * MAX_POOL_2D without padding: constant windows.
 Everything else runs the generic struct-driven kernels of ``tofhil_kernels.c``.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training.export.lowering import KernelOp, LoweredModel
-from training.export.requant import find_integer_requant
+from training.export.requant import find_integer_requant, fold_conv_requant, fold_fc_requant
 
 SXTB16_ORDER = np.array([0, 2, 1, 3])
 
@@ -41,6 +44,19 @@ def reorder_for_sxtb16(weights: np.ndarray) -> np.ndarray:
     return out
 
 
+def interleave_row_quads(weights: np.ndarray) -> np.ndarray:
+    """Flat SXTB16-ordered rows, each full quad of rows interleaved for tofhil_dot4_s8_s16: per
+    group of four inputs the four bytes of rows 0-3, then each row's depth % 4 last weights."""
+    rows, depth = weights.shape
+    quads, full = rows - rows % 4, depth - depth % 4
+    if quads == 0:
+        return weights.reshape(-1)
+    head = weights[:quads].reshape(quads // 4, 4, depth)
+    groups = head[:, :, :full].reshape(quads // 4, 4, full // 4, 4).transpose(0, 2, 1, 3).reshape(quads // 4, -1)
+    blocks = np.concatenate([groups, head[:, :, full:].reshape(quads // 4, -1)], axis=1)
+    return np.concatenate([blocks.reshape(-1), weights[quads:].reshape(-1)])
+
+
 def _pairs_share_loads(f: dict) -> bool:
     """Two neighbouring pixels always exist (even output width), so the second window is the first
     moved by one stride: written that way, the compiler loads their common int16 pairs once."""
@@ -61,19 +77,33 @@ def _conv(op: KernelOp) -> Specialization:
     padded_h, padded_w = f["in_h"] + f["pad_top"] + pad_bottom, f["in_w"] + f["pad_left"] + pad_right
     shift = op.arrays["shift"][1].astype(np.int32)
     bias = op.arrays["bias"][1]
-    # TFLite rounds twice (a rounding doubling high multiply, then a rounding shift); no single
-    # rounding reproduces that near ties, so the conv keeps TFLite's arithmetic, constants hoisted
+    # TFLite rounds twice (a rounding doubling high multiply, then a rounding shift): one floor
+    # reproduces that wherever negative products clamp anyway (ReLU), proven per channel; else
+    # the conv keeps TFLite's arithmetic, constants hoisted
     consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
               "any_left": bool((shift > 0).any()), "right_only": _right_only(shift, op.accumulator_ranges),
               "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right)}
-    arrays = [("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)),
-              ("bias", "int32_t", np.zeros(f["out_c"], np.int32) if bias is None else bias),
+    bias = np.zeros(f["out_c"], np.int64) if bias is None else bias
+    filters = ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16))
+    folded = fold_conv_requant(op.accumulator_ranges, bias, op.arrays["multiplier"][1], shift, f["output_offset"],
+                               f["act_min"], f["act_max"])
+    scratch = padded_h * padded_w * f["in_c"]
+    if folded is not None:
+        arrays = [filters, *_folded_arrays(folded)]
+        notes = {"requantization": "folded", "accumulators_checked": folded.checked_accumulators}
+        return Specialization("conv2d", {**consts, "folded": True}, arrays, scratch, notes)
+    arrays = [filters, ("bias", "int32_t", bias.astype(np.int32)),
               ("multiplier", "int32_t", op.arrays["multiplier"][1]),
               ("right", "uint8_t", np.maximum(-shift, 0).astype(np.uint8))]
     if consts["any_left"]:
         arrays.append(("left", "uint8_t", np.maximum(shift, 0).astype(np.uint8)))
     notes = {"requantization": "tflite"}
-    return Specialization("conv2d", consts, arrays, padded_h * padded_w * f["in_c"], notes)
+    return Specialization("conv2d", {**consts, "folded": False}, arrays, scratch, notes)
+
+
+def _folded_arrays(folded) -> list:
+    return [("multiplier", "int32_t", folded.multipliers), ("offset", "int64_t", folded.offsets),
+            ("shift", "uint8_t", folded.shifts)]
 
 
 def _fully_connected(op: KernelOp) -> Specialization | None:
@@ -84,11 +114,20 @@ def _fully_connected(op: KernelOp) -> Specialization | None:
         return None
     bias = op.arrays["bias"][1]
     weights = op.arrays["weights"][1].reshape(f["out_depth"], f["accum_depth"])
-    arrays = [("weights", "int8_t", reorder_for_sxtb16(weights)),
-              ("bias", "int32_t", np.zeros(f["out_depth"], np.int32) if bias is None else bias),
+    bias = np.zeros(f["out_depth"], np.int64) if bias is None else bias
+    packed = ("weights", "int8_t", reorder_for_sxtb16(weights))
+    quads = f["out_depth"] - f["out_depth"] % 4
+    folded = fold_fc_requant(op.accumulator_ranges, bias, found, twice_scales, f["output_offset"], f["act_min"],
+                             f["act_max"])
+    if folded is not None:
+        notes = {"requantization": "integer", "form": "folded", "accumulators_checked": folded.checked_accumulators}
+        packed = ("weights", "int8_t", interleave_row_quads(packed[2]))
+        return Specialization("fully_connected", {**f, "folded": True, "quads": quads},
+                              [packed, *_folded_arrays(folded)], f["accum_depth"], notes)
+    arrays = [packed, ("bias", "int32_t", bias.astype(np.int32)),
               ("multiplier", "int32_t", found.multipliers), ("shift", "uint8_t", found.shifts)]
     notes = {"requantization": "integer", "accumulators_checked": found.checked_accumulators}
-    return Specialization("fully_connected", dict(f), arrays, f["accum_depth"], notes)
+    return Specialization("fully_connected", {**f, "folded": False, "quads": 0}, arrays, f["accum_depth"], notes)
 
 
 def _max_pool(op: KernelOp) -> Specialization | None:
