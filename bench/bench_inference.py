@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,16 +31,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.cycle_estimate import __doc__ as CYCLE_METHOD  # noqa: E402
 from bench.cycle_estimate import estimate_cycles  # noqa: E402
-from training.export.c_build import COMMON_FLAGS, CORTEX_M4_FLAGS, build_cortex_m4, run_tool  # noqa: E402
+from training.export.c_build import build_cortex_m4  # noqa: E402
+from training.export.emulated_speed import build_image, instructions, run_qemu, write_bench_data  # noqa: E402
 from training.export.footprint import section_sizes  # noqa: E402
 
-HARNESS = ROOT / "bench" / "qemu_harness"
-TICKS_PER_INSTRUCTION = 0.168
 BASELINE = {"inference": {"-Os": 234_000, "-O2": 166_000}, "preprocess": {"-Os": 10_400, "-O2": 7_500},
             "ops -O2": {"CONV_2D": 127_000, "MAX_POOL_2D": 7_300, "FULLY_CONNECTED": "24,000 / 3,800",
                         "SOFTMAX": 3_300}}
 TARGETS = {"inference": 15_000, "preprocess": 2_500, "flash_kib": 8.0, "ram_kib": 1.5}
-MAX_OPS = 16
 
 
 def _export(run_dir: Path) -> Path:
@@ -71,48 +68,6 @@ def _frames(run_dir: Path, export_dir: Path, count: int):
     return frames, expected
 
 
-def _c_array(name: str, ctype: str, values: np.ndarray) -> str:
-    rows = ",\n".join("    {" + ", ".join(str(int(v)) for v in row) + "}" for row in values.reshape(len(values), -1))
-    return f"static const {ctype} {name}[{len(values)}][{values.reshape(len(values), -1).shape[1]}] = {{\n{rows}\n}};\n"
-
-
-def _write_data(path: Path, frames, expected: np.ndarray) -> None:
-    path.write_text(f"#define BENCH_FRAMES {len(expected)}u\n#define BENCH_MAX_OPS {MAX_OPS}\n"
-                    + _c_array("bench_distance", "int16_t", frames.distance_mm)
-                    + _c_array("bench_signal", "uint16_t", frames.signal_per_spad)
-                    + _c_array("bench_status", "uint8_t", frames.target_status)
-                    + _c_array("bench_expected", "int8_t", expected))
-
-
-def _build_image(export_dir: Path, build: Path, opt: str, per_op: bool) -> Path:
-    hook = ["-DTOFHIL_OP_DONE(i)=bench_op_done(i)", "-include", str(HARNESS / "bench_hook.h")] if per_op else []
-    elf = build / f"bench{opt}{'_ops' if per_op else ''}.elf"
-    sources = [*sorted(export_dir.glob("tofhil_*.c")), HARNESS / "bench_startup.c", HARNESS / "bench_main.c"]
-    run_tool(["arm-none-eabi-gcc", *COMMON_FLAGS, *CORTEX_M4_FLAGS, opt, "-ffunction-sections", "-fdata-sections",
-              *hook, f"-I{export_dir}", f"-I{build}", "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
-              "-T", str(HARNESS / "bench.ld"), *map(str, sources), "-o", str(elf)])
-    return elf
-
-
-def _run_qemu(elf: Path) -> dict:
-    result = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-icount", "shift=0",
-                             "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                            capture_output=True, text=True, timeout=300)
-    values, ops = {}, {}
-    index = None
-    for key, value in re.findall(r"^(\w+) (\d+)$", result.stdout + result.stderr, re.M):
-        if key == "op_index":
-            index = int(value)
-        elif key == "op_ticks":
-            ops[index] = int(value)
-        else:
-            values[key] = int(value)
-    if "inference_ticks" not in values:
-        raise RuntimeError(f"{elf.name}: no measurement from QEMU (exit {result.returncode}): {result.stderr[-500:]}")
-    values["op_ticks"] = ops
-    return values
-
-
 def _footprint(export_dir: Path, build: Path, opt: str) -> tuple[float, float]:
     from training.export.footprint import max_stack, parse_callgraph
 
@@ -125,19 +80,15 @@ def _footprint(export_dir: Path, build: Path, opt: str) -> tuple[float, float]:
     return flash / 1024, ram / 1024, lib.elf
 
 
-def _instructions(ticks: float, runs: int) -> int:
-    return round(ticks / TICKS_PER_INSTRUCTION / max(runs, 1))
-
-
 def measure(export_dir: Path, frames, expected: np.ndarray, opt: str, build: Path) -> dict:
-    plain, hooked = _run_qemu(_build_image(export_dir, build, opt, False)), _run_qemu(_build_image(export_dir, build,
+    plain, hooked = run_qemu(build_image(export_dir, build, opt, False)), run_qemu(build_image(export_dir, build,
                                                                                                     opt, True))
     kept = plain["frames"] - plain["rejected"]
     flash_kib, ram_kib, lib_elf = _footprint(export_dir, build, opt)
     return {"opt": opt, "frames": plain["frames"], "mismatches": plain["mismatches"],
-            "inference": _instructions(plain["inference_ticks"], kept),
-            "preprocess": _instructions(plain["preprocess_ticks"], plain["frames"]),
-            "ops": {i: _instructions(t, kept) for i, t in hooked["op_ticks"].items() if t},
+            "inference": instructions(plain["inference_ticks"], kept),
+            "preprocess": instructions(plain["preprocess_ticks"], plain["frames"]),
+            "ops": {i: instructions(t, kept) for i, t in hooked["op_ticks"].items() if t},
             "flash_kib": round(flash_kib, 2), "ram_kib": round(ram_kib, 2), "lib_elf": lib_elf}
 
 
@@ -176,7 +127,7 @@ def main() -> int:
     op_names = {op.index: op.opcode for op in ops}
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp)
-        _write_data(build / "bench_data.h", frames, expected)
+        write_bench_data(build / "bench_data.h", frames, expected)
         results = [measure(export_dir, frames, expected, opt, build) for opt in args.opts]
         cycles = {r["opt"]: estimate_cycles(r["lib_elf"], r["inference"]) for r in results}
     _print(results, op_names, cycles)

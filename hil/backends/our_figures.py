@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hil.backends.errors import ComparisonError
 from hil.backends.run_inputs import EXPORT_REPORT
+from training.export.c_build import DEFAULT_OPT
 
 EMULATED_KINDS = ("qemu", "emulator")
 UNIT_TO_COLUMN = {"cycles": ("cycles", 1.0), "cycle": ("cycles", 1.0), "instructions": ("instructions", 1.0),
@@ -125,7 +126,7 @@ def export_figures(run_dir: Path) -> tuple[dict, list[str]]:
         return {}, [f"{path}: not found (run `python -m training export`)"]
     report = read_json(path, "export report")
     figures, notes = {}, []
-    footprint_source = "our export footprint (library: weights + runtime, arm-none-eabi-gcc -Os)"
+    footprint_source = f"our export footprint (library: weights + runtime, arm-none-eabi-gcc {DEFAULT_OPT})"
     for field, key in (("flash_bytes", "flash_bytes"), ("ram_bytes", "ram_bytes")):
         value = number_at(report, "footprint", key)
         if value is not None:

@@ -18,6 +18,7 @@ import numpy as np
 from training.data.preprocess import PreprocessingSpec, quantize_input
 from training.errors import ExportError
 from training.export import quantize, staging
+from training.export.emulated_speed import measure_emulated_speed
 from training.export.firmware_step import build_firmware
 from training.export.footprint import board_spec, measure_footprint
 from training.export.library import GeneratedLibrary, generate_library
@@ -71,6 +72,7 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
         timings["footprint"] = time.perf_counter() - step
         timings["total"] = time.perf_counter() - started
         report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
+        report["emulated_speed"] = _emulated_speed(library, model_bytes, spec, options)
         report_path = write_report(report, output_dir / "model_report.json")
         staging.publish(output_dir, final_dir)
     except BaseException:
@@ -111,6 +113,14 @@ def _evaluate(model_bytes: bytes, float_model, test_set) -> Evaluation:
     if float_model is not None:
         float_scores = np.asarray(float_model.predict(x, batch_size=256, verbose=0))
     return evaluate(np.asarray(y), int8_scores, float_scores)
+
+
+def _emulated_speed(library: GeneratedLibrary, model_bytes: bytes, spec, options: ExportOptions) -> dict:
+    """Instructions per inference and per preprocessing next to flash and RAM (null with the reason)."""
+    if not options.measure_footprint or not board_spec(options.board).is_arm:
+        return {"instructions_per_inference": None, "instructions_per_preprocessing": None,
+                "reason": "footprint measurement off" if not options.measure_footprint else "not a Cortex-M board"}
+    return measure_emulated_speed(library.directory, model_bytes, spec, library.has_preprocessing)
 
 
 def _footprint(library: GeneratedLibrary, output_dir: Path, options: ExportOptions):

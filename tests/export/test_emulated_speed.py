@@ -1,0 +1,41 @@
+"""Instructions per inference and preprocessing on the emulated board (model_report.json)."""
+from __future__ import annotations
+
+import numpy as np
+
+from tests.export.conftest import require_tool
+from training.data.preprocess import PreprocessingSpec, keep_mask
+from training.export.emulated_speed import FRAMES, measure_emulated_speed, synthetic_frames
+from training.export.library import generate_library
+from training.export.quantize import quantize_keras_model
+from training.models.cnn2d_st import build_cnn2d_st_handposture
+
+
+def _st_model_bytes() -> bytes:
+    import keras
+
+    keras.utils.set_random_seed(1)
+    data = np.random.default_rng(0).normal(size=(64, 8, 8, 2)).astype(np.float32)
+    return quantize_keras_model(build_cnn2d_st_handposture(8), data)
+
+
+def test_synthetic_frames_all_pass_the_distance_filter():
+    spec = PreprocessingSpec(min_distance=150, max_distance=300)
+    assert keep_mask(synthetic_frames(spec), spec).all()
+
+
+def test_st_model_is_measured_bit_exact_on_the_emulated_board(tmp_path, arm_cc):
+    require_tool("qemu-system-arm")
+    model_bytes, spec = _st_model_bytes(), PreprocessingSpec()
+    library = generate_library(model_bytes, tmp_path, spec)
+    speed = measure_emulated_speed(library.directory, model_bytes, spec, library.has_preprocessing)
+    assert (speed["frames"], speed["mismatches"]) == (FRAMES, 0)
+    # the model has ~7,700 multiply-accumulates: fewer instructions than that would mean nothing ran
+    assert 7_700 // 2 < speed["instructions_per_inference"] < 100_000
+    assert 0 < speed["instructions_per_preprocessing"] < 20_000
+
+
+def test_a_library_without_preprocessing_gets_null_figures_and_the_reason(tmp_path):
+    speed = measure_emulated_speed(tmp_path, b"", None, has_preprocessing=False)
+    assert speed["instructions_per_inference"] is None and speed["instructions_per_preprocessing"] is None
+    assert "preprocessing" in speed["reason"] or "not found" in speed["reason"]
