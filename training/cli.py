@@ -109,6 +109,8 @@ def cmd_crossval(args) -> int:
         print(f"cross-validation by {args.by} (best epoch picked on a {summary['inner_validation']}-level "
               f"hold-out of each fold's training part)")
     print(crossval_table(summary))
+    print("note: if this figure chose the recipe (as the shipped recipe's leave-one-user-out mean did), it is "
+          "optimistic; judge a recipe on data none of its choices saw")
     print(f"results: {summary['folder']}/crossval.json")
     return 0
 

@@ -30,6 +30,7 @@ from tabulate import tabulate
 
 from training.config.loader import config_to_dict, save_resolved_config
 from training.config.schema import Config
+from training.reporting.tables import accuracy_cell
 from training.data.dataset import PreparedSplit, load_frame_table, prepare
 from training.data.splits import SplitResult, check_folds, leave_one_group_out, split_indices
 from training.errors import ConfigError
@@ -172,14 +173,23 @@ def _summary(results: list[FoldResult], y_true, y_pred, class_names, by: str) ->
 
 def crossval_table(summary: dict) -> str:
     rows = [[f["name"], ", ".join(f["test_groups"]) if summary["by"] != "user" or f["name"].startswith("fold")
-             else f["name"], f["train_frames"], f["test_frames"], _percent(f["accuracy"]),
+             else f["name"], f["train_frames"], f["test_frames"], _fold_cell(f),
              ", ".join(f["kept_in_training"]) or "-"] for f in summary["folds"]]
     rows.append(["mean ± std", "", "", "", f"{_percent(summary['mean_accuracy'])} ± "
                  f"{_percent(summary['std_accuracy'])}", ""])
+    pooled = summary["pooled"]
     rows.append(["pooled", "", "", sum(f["test_frames"] for f in summary["folds"]),
-                 _percent(summary["pooled"]["accuracy"]), ""])
-    headers = ["fold", "held out", "train frames", "test frames", "accuracy", "kept in training (single-group class)"]
+                 accuracy_cell(int(np.trace(np.asarray(pooled["confusion_matrix"]))), pooled["samples"])
+                 if pooled.get("samples") else "n/a", ""])
+    headers = ["fold", "held out", "train frames", "test frames", "accuracy (95 % CI, Wilson)",
+               "kept in training (single-group class)"]
     return tabulate(rows, headers=headers, tablefmt="github")
+
+
+def _fold_cell(fold: dict) -> str:
+    if not fold["test_frames"] or fold["accuracy"] is None or fold["accuracy"] != fold["accuracy"]:
+        return "n/a"
+    return accuracy_cell(round(fold["accuracy"] * fold["test_frames"]), fold["test_frames"])
 
 
 def _percent(value) -> str:
