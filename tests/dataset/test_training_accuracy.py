@@ -6,6 +6,9 @@
 Thresholds sit below the spread measured across seeds, not on one run (`python bench/bench_seed_spread.py`,
 table in the README): ST's recipe gave 99.03 / 98.81 / 99.03 / 97.73 / 98.87 % for seeds 1, 2, 3, 42, 123
 (mean 98.69 %, std 0.55, min 97.73 %), so its test asks for 97 % (about mean - 3 std), not ST's 99 %.
+The shipped recipe on held-out sessions: 87.52 / 93.78 / 95.38 / 95.28 / 87.19 % (the seed also draws which
+sessions are held out: mean 91.83 %, std 4.14, min 87.19 %) -> 85 %; leave-one-user-out mean: 89.32 / 86.77 /
+89.24 / 88.80 / 87.72 % (mean 88.37 %, std 1.10, min 86.77 %) -> 85 % (about mean - 3 std).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def test_shipped_recipe_on_held_out_sessions(shipped_run):
     metrics = shipped_run.metrics
     assert metrics["split_by"] == "session"
     assert metrics["parameters"] == 2752
-    assert metrics["splits"]["validation"]["accuracy"] >= 0.90
+    assert metrics["splits"]["validation"]["accuracy"] >= 0.85
 
 
 def test_shipped_recipe_generalises_to_unseen_users(shared_dataset, tmp_path):
