@@ -181,12 +181,22 @@ def _cached_image(project: Path, manifest: dict, key: str) -> FirmwareImage | No
     return image if all(path is None or path.is_file() for path in outputs) else None
 
 
+_OVERFLOW = re.compile(r"region `?'?(\w+)'? overflowed by (\d+) bytes")
+
+
 def _run(command: list[str], cwd: Path, board: str) -> str:
     if shutil.which(command[0]) is None:
         raise FirmwareBuildError(f"{command[0]} not found on PATH; {_TOOLS_HINT}")
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
-        detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-25:])
+        output = (result.stderr or result.stdout).strip()
+        overflow = _OVERFLOW.search(output)
+        if overflow:  # the linker script holds the board's memory map: say it plainly, with the numbers
+            region, excess = overflow.group(1), int(overflow.group(2))
+            raise FirmwareBuildError(f"the {board} firmware does not fit the board: {region} overflowed by "
+                                     f"{excess} bytes (memory map in configs/boards/{board}.yaml); a smaller "
+                                     f"model, or a board with more {region}")
+        detail = "\n".join(output.splitlines()[-25:])
         raise FirmwareBuildError(f"building the {board} firmware in {cwd} failed ({' '.join(command)}):\n{detail}")
     return result.stdout
 

@@ -15,7 +15,8 @@ if "hil.links" not in serial.protocol_handler_packages:
 def open_link(url: str, baudrate: int = 921600, timeout: float = 0.05):
     """Open ``url`` with a short read timeout (the client polls); a clear error names the URL and the fix."""
     try:
-        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=5)
+        # exclusive: a second program on the same serial port would steal bytes; refuse it up front
+        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=5, exclusive=True)
     except (serial.SerialException, ValueError, OSError) as exc:
         hint = ""
         if "busy" in str(exc).lower() or "lock" in str(exc).lower():
