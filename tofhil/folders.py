@@ -17,6 +17,17 @@ TFLITE_NAME = "model_int8.tflite"
 REPORT_NAME = "model_report.json"
 
 
+def find_best_model(run_dir: Path) -> Path | None:
+    """The one rule for a run folder's model, used by evaluate, export and HIL: ``<models dir>/best_model``,
+    ``.keras`` before ``.h5`` (the models dir is ``general.saved_models_dir``, ``saved_models`` by default)."""
+    run_dir = Path(run_dir)
+    for name in ("best_model.keras", "best_model.h5"):
+        candidates = sorted(run_dir.glob(f"*/{name}")) + ([run_dir / name] if (run_dir / name).is_file() else [])
+        if candidates:
+            return candidates[0]
+    return None
+
+
 def _read_json(path: Path, produced_by: str) -> dict:
     try:
         return json.loads(path.read_text())
@@ -63,10 +74,10 @@ class RunFolder:
 
     def model_path(self) -> Path:
         """The saved best model (``.keras`` preferred over ``.h5``)."""
-        for name in ("best_model.keras", "best_model.h5"):
-            for path in sorted(self.path.glob(f"*/{name}")):
-                return path
-        raise HilError(f"{self.path}: no saved_models/best_model.keras or .h5 (is training finished?)")
+        path = find_best_model(self.path)
+        if path is None:
+            raise HilError(f"{self.path}: no saved_models/best_model.keras or .h5 (is training finished?)")
+        return path
 
     def split_manifest(self) -> dict:
         return _read_json(self.path / "split_manifest.json", "`python -m training train`")

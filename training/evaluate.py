@@ -23,11 +23,11 @@ from training.train.run_folder import check_output_dir, create_run_folder
 
 def resolve_model_path(model: str) -> Path:
     """A model file, or a run folder (its saved_models/best_model.keras)."""
+    from tofhil.folders import find_best_model
+
     path = Path(model)
     if path.is_dir():
-        candidates = sorted(path.glob("*/best_model.keras")) + sorted(path.glob("best_model.keras"))
-        if candidates:
-            return candidates[0]
+        return find_best_model(path) or path
     return path
 
 

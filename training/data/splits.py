@@ -37,7 +37,10 @@ def split_indices(labels: np.ndarray, sessions: np.ndarray, users: np.ndarray, m
         val = np.zeros(len(labels), bool)
         val[order[:n_val]] = True
         manifest = {"mode": "frame", "seed": seed, "leaky": True,
-                    "note": "frame-level split (ST's behaviour): frames of one session fall on both sides"}
+                    "note": "frame-level split (ST's behaviour): frames of one session fall on both sides",
+                    # which frames were held out, by position among the kept frames in load order (sorted
+                    # class folders, sessions, files), so a later stage can rebuild the split without this code
+                    "validation_frames": sorted(int(i) for i in np.flatnonzero(val))}
         return SplitResult(np.flatnonzero(~val), np.flatnonzero(val), manifest)
     if mode == "session":
         val_sessions = _held_out_sessions(labels, sessions, validation_fraction, rng)

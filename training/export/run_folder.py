@@ -32,9 +32,11 @@ class ExportInputs:
 
 
 def find_model(run_dir: Path) -> Path:
-    for name in ("best_model.keras", "best_model.h5"):
-        for path in sorted(Path(run_dir).glob(f"*/{name}")):
-            return path
+    from tofhil.folders import find_best_model
+
+    path = find_best_model(run_dir)
+    if path is not None:
+        return path
     raise ExportError(f"{run_dir}: no saved_models/best_model.keras or best_model.h5 (is it a run folder?)")
 
 
