@@ -159,16 +159,20 @@ static inline void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, 
     int i = 0;
 #if TOFHIL_DSP
     const uint32_t offset2 = ((uint32_t)offset & 0xFFFFu) * 0x10001u;
-    for (; i + 8 <= n; i += 8) {   /* eight per pass: half the loop overhead */
+    for (; i <= n - 8; i += 8) {   /* eight per pass: half the loop overhead */
         tofhil_expand4_s8_s16(src + i, dst + i, offset2);
         tofhil_expand4_s8_s16(src + i + 4, dst + i + 4, offset2);
     }
-    if (i + 4 <= n) {
+    if (i <= n - 4) {
         tofhil_expand4_s8_s16(src + i, dst + i, offset2);
         i += 4;
     }
 #endif
-    for (; i < n; ++i) {
+    /* the last ones (all of them without the DSP extension), counted from 0: a tail loop from i
+     * trips GCC's -Waggressive-loop-optimizations on some constant n */
+    src += i;
+    dst += i;
+    for (i = 0; i < (TOFHIL_DSP ? (n & 3) : n); ++i) {
         dst[i] = (int16_t)(src[i] + offset);
     }
 }

@@ -66,3 +66,8 @@ def test_row_quads_interleave_groups_of_four_then_the_tails():
     flat = interleave_row_quads(weights)
     expected_quad = [*range(0, 4), *range(6, 10), *range(12, 16), *range(18, 22), 4, 5, 10, 11, 16, 17, 22, 23]
     np.testing.assert_array_equal(flat, [*expected_quad, *range(24, 30)])
+
+
+def test_folding_is_skipped_when_the_exhaustive_check_would_be_too_long():
+    ranges = np.array([[-2**30, 2**30]])
+    assert fold_conv_requant(ranges, np.array([0]), np.array([1129224058]), np.array([-6]), -128, -128, 127) is None

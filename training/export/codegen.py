@@ -157,7 +157,17 @@ def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: 
             "st_signal_offset": c_float(pp.ST_SIGNAL_OFFSET), "st_signal_scale": c_float(pp.ST_SIGNAL_SCALE),
             "hand_relative_far": c_float(pp.HAND_RELATIVE_FAR),
             "center_hand": bool(spec.center_hand),
-            "input_is_int8": model.input.dtype == "INT8", "distance_lut": _distance_lut(spec, model)}
+            "input_is_int8": model.input.dtype == "INT8", "distance_lut": _distance_lut(spec, model),
+            "fraction_store": _fraction_store(spec, model)}
+
+
+def _fraction_store(spec: pp.PreprocessingSpec, model: LoweredModel) -> bool:
+    """The hand-relative signal (0 <= signal / peak <= 1) may skip store_input's sign branch and its
+    +-1e6 and -128 clamps: they never act when x / scale + 0.5 stays below 1e6 (float32 exact)."""
+    if spec.normalization != "hand_relative" or model.input.dtype != "INT8":
+        return False
+    scale = float(model.input.quant.scale[0])
+    return scale > 0 and np.float32(1.0) / np.float32(scale) + np.float32(0.5) < np.float32(1.0e6)
 
 
 MAX_DISTANCE_LUT = 1024

@@ -25,6 +25,7 @@ MAX_MULTIPLIER = 2**31 - 1
 MAX_SHIFT = 62  # the 64-bit product plus the rounding term cannot overflow
 MIN_SHIFT = 33  # the C side shifts the high word only
 CHUNK = 1 << 20
+MAX_FOLD_CHECK = 1 << 28  # accumulators per op, a few seconds of numpy
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,10 @@ def _fold_channel(low: int, high: int, bias: int, reference, form: tuple, clamp:
 
 
 def fold_requant(ranges: np.ndarray, bias: np.ndarray, references: list, forms: list, clamp: tuple):
-    """Per-channel folded form proven equal to ``references[c](acc)`` (acc with bias) over ``ranges``."""
+    """Per-channel folded form proven equal to ``references[c](acc)`` (acc with bias) over ``ranges``;
+    None if a channel has none or the check would exceed MAX_FOLD_CHECK accumulators (export time)."""
+    if int((ranges[:, 1] - ranges[:, 0] + 1).sum()) > MAX_FOLD_CHECK:
+        return None
     offsets = []
     for (low, high), b, reference, form in zip(ranges, bias, references, forms):
         offset = _fold_channel(int(low), int(high), int(b), reference, form, clamp)
