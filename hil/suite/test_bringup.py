@@ -20,8 +20,8 @@ def test_firmware_fits_the_board(hil_board, record_property):
     image, memory = hil_board.image, hil_board.spec.memory
     record_property("flash_bytes", image.flash_bytes)
     record_property("ram_bytes", image.ram_bytes)
-    if hil_board.spec.kind == "host":
-        assert image.flash_bytes > 0
+    if hil_board.spec.kind == "host":  # no flash on Linux: the executable is what runs
+        assert image.executable is not None and image.executable.is_file()
         return
     assert 0 < image.flash_bytes <= memory.flash.size_kib * 1024
     assert 0 < image.ram_bytes <= memory.ram.size_kib * 1024
