@@ -260,11 +260,19 @@ static int32_t exp_on_negative_values(int32_t a)
     const int32_t a_mod_quarter_minus_quarter = (a & (one_quarter - 1)) - one_quarter;
     const int32_t remainder = a_mod_quarter_minus_quarter - a;
     int32_t result = exp_on_interval_quarter(saturating_shift_left(a_mod_quarter_minus_quarter, 5));
-    int k;
-    for (k = 0; k < 7; ++k) {
-        if (remainder & (1 << (24 + k))) {
-            result = tofhil_saturating_rounding_doubling_high_mul(result, multipliers[k]);
+    uint32_t bits = ((uint32_t)remainder >> 24) & 0x7Fu;   /* which of exp(-1/4 * 2^k), k = 0..6, apply */
+    while (bits != 0u) {
+        /* the set bits only, lowest first: the same products in the same order as gemmlowp's */
+#if defined(__GNUC__)
+        const int k = __builtin_ctz(bits);   /* RBIT + CLZ on the M4 */
+#else
+        int k = 0;
+        while (((bits >> k) & 1u) == 0u) {
+            ++k;
         }
+#endif
+        result = tofhil_saturating_rounding_doubling_high_mul(result, multipliers[k]);
+        bits &= bits - 1u;
     }
     return a == 0 ? TOFHIL_INT32_MAX_ : result;
 }
