@@ -110,6 +110,10 @@ def _print_summary(result, test_name: str | None) -> None:
     if footprint:
         print(f"  {footprint['cpu']} {footprint['flags'][-1]}: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
               f"(arena {footprint['arena_bytes']} B)")
+    speed = report.get("emulated_speed") or {}
+    if speed.get("instructions_per_inference") is not None:
+        print(f"  emulated STM32F405 (QEMU -icount): {speed['instructions_per_inference']:,} instructions per "
+              f"inference, {speed.get('instructions_per_preprocessing') or 0:,} per preprocessing")
     _print_firmware(report.get("firmware"))
     print(f"  report {result.report_path}")
 
