@@ -59,3 +59,19 @@ def test_dilation_message_says_what_is_supported(tmp_path):
 def test_bytes_that_are_not_tflite_are_rejected():
     with pytest.raises(ExportError, match="TFL3"):
         parse_tflite(b"definitely not a flatbuffer")
+
+
+def test_zero_stride_from_a_damaged_file_is_an_export_error():
+    """A bit flip in the shipped model once set a stride to 0 (ZeroDivisionError in the lowering)."""
+    import dataclasses
+
+    from tests.export.model_factory import calibration_data, random_model
+
+    model = random_model(3)
+    graph = parse_tflite(quantize_keras_model(model, calibration_data(model, 3)))
+    conv = next(op for op in graph.operators if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D",
+                                                                "AVERAGE_POOL_2D"))
+    damaged = dataclasses.replace(conv, options={**conv.options, "stride_h": 0})
+    graph = dataclasses.replace(graph, operators=tuple(damaged if op is conv else op for op in graph.operators))
+    with pytest.raises(ExportError, match=r"stride 0x\d+ must be at least 1x1"):
+        lower(graph)

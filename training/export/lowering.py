@@ -159,6 +159,8 @@ def _spatial(graph, op, in_hw, k_hw, out_hw, dilation=(1, 1)) -> dict:
     if options["padding"] not in ("SAME", "VALID"):
         raise _fail(graph, op, f"unsupported padding {options['padding']}")
     strides = (options["stride_h"], options["stride_w"])
+    if min(strides) < 1:  # a damaged file can say 0 (found by flipping bits of the shipped model)
+        raise _fail(graph, op, f"stride {strides[0]}x{strides[1]} must be at least 1x1")
     expected = tuple(qmath.output_size(options["padding"], i, k, s) for i, k, s in zip(in_hw, k_hw, strides))
     if expected != tuple(out_hw):
         raise _fail(graph, op, f"output size {list(out_hw)} does not match padding {options['padding']} "
