@@ -35,9 +35,10 @@ ensure_venv() {
   [ -f "$stamp" ] && return 0
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   echo "installing Python dependencies into $VENV (first run: a few minutes; log: $VENV/install.log)"
+  # pip check: the lock must satisfy every dependency the project declares (a missing pin fails here)
   if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -r requirements.lock \
         && "$VENV/bin/python" -m pip install --no-deps -e ".[dev]" \
-        && "$VENV/bin/python" -m pip check; }  # the lock must satisfy every declared dependency \
+        && "$VENV/bin/python" -m pip check; } \
       > "$VENV/install.log" 2>&1; then
     tail -n 30 "$VENV/install.log" >&2
     echo "pip install failed; full log: $VENV/install.log" >&2
