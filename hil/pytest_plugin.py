@@ -1,8 +1,8 @@
 """The thin pytest plugin of the HIL suite (``pytest hil --board BOARD``): options, and fixtures that bring
 the board up once per session and share the streamed results between the tests of ``hil/suite/``.
 
-A board that cannot be brought up fails every test with the same reason (the failure is sticky: the board is
-not hammered again), never a silent skip. Everything here delegates to the :mod:`hil` library.
+A board that cannot be brought up fails every test with the same reason (pytest keeps a failed session
+fixture's error: the board is not hammered again), never a silent skip. Everything here delegates to the :mod:`hil` library.
 """
 from __future__ import annotations
 
@@ -49,22 +49,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("hil_gate", gate_names(), scope="session")
 
 
-class _Sticky:
-    """Remembers the first failure of a session-wide step so later tests fail fast with the same reason."""
-
-    def __init__(self):
-        self.values, self.errors = {}, {}
-
-    def get(self, key, make):
-        if key in self.errors:
-            pytest.fail(f"(earlier failure, not retried) {self.errors[key]}", pytrace=False)
-        if key not in self.values:
-            try:
-                self.values[key] = make()
-            except Exception as exc:  # noqa: BLE001 - every bring-up failure must fail the suite clearly
-                self.errors[key] = f"{type(exc).__name__}: {exc}"
-                pytest.fail(self.errors[key], pytrace=False)
-        return self.values[key]
+def _clean_failure(make):
+    """Run a bring-up step; its failure fails the test with the reason alone, no traceback. The fixtures using
+    this are session-scoped, and pytest keeps a failed session fixture's error: every later test fails with the
+    same reason and the board is not brought up again."""
+    try:
+        return make()
+    except Exception as exc:  # noqa: BLE001 - every bring-up failure must fail the suite clearly
+        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -84,12 +76,7 @@ def hil_request(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def _hil_sticky():
-    return _Sticky()
-
-
-@pytest.fixture(scope="session")
-def hil_settings(hil_request, _hil_sticky):
+def hil_settings(hil_request):
     from hil.validation import resolve_settings
 
     def make():
@@ -103,21 +90,30 @@ def hil_settings(hil_request, _hil_sticky):
                                           f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
         return dataclasses.replace(settings, output_dir=Path(base))
 
-    return _hil_sticky.get("settings", make)
+    return _clean_failure(make)
 
 
 @pytest.fixture(scope="session")
-def hil_board(hil_request, hil_settings, _hil_sticky):
+def hil_board(hil_request, hil_settings):
     """The board, brought up once: exported, built, flashed or started, handshaken, model hash checked."""
     from hil.runner import BoardSession
 
     session = BoardSession(hil_request.options, hil_settings.run, hil_settings.output_dir / "board")
-    yield _hil_sticky.get("board", session.open)
-    session.close()
+    try:
+        yield _clean_failure(session.open)
+    finally:
+        session.close()
 
 
 @pytest.fixture(scope="session")
-def hil_outcome(hil_mode, hil_settings, hil_board, _hil_sticky, pytestconfig):
+def _hil_outcomes() -> dict:
+    """Validations by mode: pytest may set a parametrized session fixture up again when the mode alternates
+    between tests; the board streams each mode once."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def hil_outcome(hil_mode, hil_settings, hil_board, pytestconfig, _hil_outcomes):
     """The streamed validation of one mode, with its report and judged gates, shared by the suite's tests."""
     import dataclasses
 
@@ -133,7 +129,14 @@ def hil_outcome(hil_mode, hil_settings, hil_board, _hil_sticky, pytestconfig):
         pytestconfig.stash.setdefault(_OUTCOMES, []).append(outcome)
         return outcome
 
-    return _hil_sticky.get(("outcome", hil_mode), make)
+    if hil_mode not in _hil_outcomes:
+        try:
+            _hil_outcomes[hil_mode] = make()
+        except Exception as exc:  # noqa: BLE001 - kept, so a failed mode is not streamed again
+            _hil_outcomes[hil_mode] = f"{type(exc).__name__}: {exc}"
+    if isinstance(_hil_outcomes[hil_mode], str):
+        pytest.fail(_hil_outcomes[hil_mode], pytrace=False)
+    return _hil_outcomes[hil_mode]
 
 
 def pytest_terminal_summary(terminalreporter, config):
