@@ -1,7 +1,7 @@
 """``python -m hil``: board-level commands over the :mod:`hil` library.
 
 ``boards``, ``build``, ``info`` and ``flash`` never import TensorFlow; ``run`` does (host references).
-Every :class:`~hil.errors.HilError` (and the training package's user errors) prints one message and exits 2.
+Every :class:`~tofhil.errors.ToolError` (HIL, board, folder, training errors) prints one message and exits 2.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from hil.errors import HilError
+from tofhil.errors import ToolError
 
 
 def _board_options(parser: argparse.ArgumentParser, board_required: bool = True) -> None:
@@ -146,15 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except HilError as exc:
+    except ToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: results so far are in the output folder's results.jsonl (--resume continues)",
               file=sys.stderr)
         return 130
-    except Exception as exc:  # the training package's user errors (config, dataset) carry exit_code 2
-        if hasattr(exc, "exit_code"):
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        raise

@@ -14,7 +14,7 @@ from pathlib import Path
 from hil.backends import compare
 from hil.backends.errors import BackendError
 from hil.backends.run_inputs import find_run_models, results_folder
-from hil.errors import HilError
+from tofhil.errors import ToolError
 
 DESCRIPTION = ("Measure ST's runtime on the run's float model and on our int8 model with ST's own tools, and print "
                "it next to our runtime's figures (flash, RAM, cycles or instructions, ms, accuracy, with the source "
@@ -81,7 +81,7 @@ def _show_partial(error: BackendError, args) -> None:
     try:
         results = json.loads(Path(error.results_path).read_text(encoding="utf-8"))
         _show(results, Path(error.results_path).parent, args)
-    except (HilError, OSError, ValueError):
+    except (ToolError, OSError, ValueError):
         pass
 
 
@@ -93,7 +93,7 @@ def benchmark_command(args) -> int:
         _show_partial(exc, args)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except HilError as exc:
+    except ToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -1,20 +1,19 @@
 """Exception classes of the HIL harness.
 
-Every error a user or a board can cause derives from :class:`HilError`; ``python -m hil`` prints its message
-without a traceback and exits with ``exit_code`` (2). A message names the board, port, frame or file, what
+Every error a user or a board can cause derives from :class:`tofhil.errors.ToolError` (the harness's own from
+:class:`HilError`); ``python -m hil`` prints its message without a traceback and exits with ``exit_code`` (2). A message names the board, port, frame or file, what
 was expected, and the fix.
 """
 from __future__ import annotations
 
+from tofhil.errors import BoardSpecError, FirmwareBuildError, FolderError, ToolError
 
-class HilError(Exception):
-    """Base class of user-facing HIL errors."""
-
-    exit_code = 2
+__all__ = ["BoardNotFoundError", "BoardSpecError", "DeviceTimeoutError", "FirmwareBuildError", "FlashError",
+           "FolderError", "GateError", "HilError", "LinkError", "ProtocolError", "StaleFirmwareError", "ToolError"]
 
 
-class BoardSpecError(HilError):
-    """A board description (configs/boards/*.yaml) is missing or invalid."""
+class HilError(ToolError):
+    """Base class of user-facing HIL errors (board specs, folders and firmware builds: :mod:`tofhil.errors`)."""
 
 
 class BoardNotFoundError(HilError):
@@ -47,10 +46,6 @@ class DeviceTimeoutError(HilError):
 
 class StaleFirmwareError(HilError):
     """The board runs a firmware whose model sha256 is not the run's."""
-
-
-class FirmwareBuildError(HilError):
-    """Generating or building the firmware project failed."""
 
 
 class GateError(HilError):

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.errors import HilError
+from hil.errors import FolderError, HilError
 from hil.gates import GateThresholds, evaluate_gates
 from hil.references import compute_references, write_references
 from hil.runner import BoardOptions, BoardSession, validate
@@ -84,7 +84,7 @@ def prepare_frames(settings: Settings, export: ExportFolder):
                        "8x8x2 ToF input cannot be validated on sensor frames)")
     try:
         keras_path = settings.run.model_path()
-    except HilError:
+    except FolderError:
         keras_path = None
     references = compute_references(frames, spec, export.tflite_path, keras_path)
     settings.output_dir.mkdir(parents=True, exist_ok=True)

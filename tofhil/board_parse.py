@@ -8,7 +8,7 @@ from typing import Mapping
 
 import yaml
 
-from hil.errors import BoardSpecError
+from tofhil.errors import BoardSpecError
 from tofhil.board_spec import (BoardSpec, Budget, ClockSpec, MemoryMap, MemoryRegion, QemuSpec, UartSpec,
                                UsbIds)
 from tofhil.board_yaml import SectionReader

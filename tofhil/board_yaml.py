@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hil.errors import BoardSpecError
+from tofhil.errors import BoardSpecError
 
 _MISSING = object()
 

@@ -6,7 +6,7 @@ parsing and validation in :mod:`tofhil.board_parse`.
 """
 from __future__ import annotations
 
-from hil.errors import BoardSpecError
+from tofhil.errors import BoardSpecError
 from tofhil.board_parse import NAME_PATTERN, parse_board, parse_board_file
 from tofhil.board_spec import (BoardSpec, Budget, ClockSpec, MemoryMap, MemoryRegion, QemuSpec, UartSpec,
                                UsbIds)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from hil.errors import FirmwareBuildError
+from tofhil.errors import FirmwareBuildError
 from tofhil import elf_size
 from tofhil.board_spec import BoardSpec
 from tofhil.boards import load_board

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
-from hil.errors import FirmwareBuildError
+from tofhil.errors import FirmwareBuildError
 from tofhil.board_spec import BoardSpec
 
 TIMER_MACROS = {"dwt": "TOFHIL_TIMER_DWT_CYCLES", "systick_icount": "TOFHIL_TIMER_SYSTICK_ICOUNT",

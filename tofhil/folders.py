@@ -1,7 +1,7 @@
 """Typed readers of the folders one stage hands to the next: the run folder (training) and the export folder.
 
 The HIL side reads a run through these and nothing else; they import no TensorFlow. A missing or malformed
-piece is a :class:`~hil.errors.HilError` naming the file and what produces it.
+piece is a :class:`~tofhil.errors.FolderError` naming the file and what produces it.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from hil.errors import HilError
+from tofhil.errors import FolderError
 
 EXPORT_DIRNAME = "export"
 TFLITE_NAME = "model_int8.tflite"
@@ -32,9 +32,9 @@ def _read_json(path: Path, produced_by: str) -> dict:
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise HilError(f"{path}: missing (it is written by {produced_by})") from None
+        raise FolderError(f"{path}: missing (it is written by {produced_by})") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HilError(f"{path}: unreadable JSON ({exc})") from exc
+        raise FolderError(f"{path}: unreadable JSON ({exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class RunFolder:
     def open(cls, path: Path) -> RunFolder:
         path = Path(path).resolve()
         if not (path / "config.yaml").is_file():
-            raise HilError(f"{path}: not a run folder (no config.yaml); train one with "
+            raise FolderError(f"{path}: not a run folder (no config.yaml); train one with "
                            "`python -m training train configs/handposture.yaml`")
         return cls(path)
 
@@ -56,7 +56,7 @@ class RunFolder:
         """The most recent run folder under ``root`` (what ``--run-dir`` defaults to)."""
         runs = sorted((p for p in Path(root).glob("*/config.yaml")), key=lambda p: p.stat().st_mtime)
         if not runs:
-            raise HilError(f"no run folder under {Path(root).resolve()}: train first "
+            raise FolderError(f"no run folder under {Path(root).resolve()}: train first "
                            "(`python -m training train configs/handposture.yaml`) or pass --run-dir")
         return cls.open(runs[-1].parent)
 
@@ -76,7 +76,7 @@ class RunFolder:
         """The saved best model (``.keras`` preferred over ``.h5``)."""
         path = find_best_model(self.path)
         if path is None:
-            raise HilError(f"{self.path}: no saved_models/best_model.keras or .h5 (is training finished?)")
+            raise FolderError(f"{self.path}: no saved_models/best_model.keras or .h5 (is training finished?)")
         return path
 
     def split_manifest(self) -> dict:
@@ -96,7 +96,7 @@ class ExportFolder:
     def open(cls, path: Path) -> ExportFolder:
         path = Path(path).resolve()
         if not (path / TFLITE_NAME).is_file() or not (path / REPORT_NAME).is_file():
-            raise HilError(f"{path}: not an export folder (needs {TFLITE_NAME} and {REPORT_NAME}); "
+            raise FolderError(f"{path}: not an export folder (needs {TFLITE_NAME} and {REPORT_NAME}); "
                            "run `python -m training export RUN_DIR`")
         return cls(path)
 
@@ -118,5 +118,5 @@ class ExportFolder:
         """True when this export was made from the run's current best model (by the model file's mtime)."""
         try:
             return self.tflite_path.stat().st_mtime >= run.model_path().stat().st_mtime
-        except HilError:
+        except FolderError:
             return False

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from training import quiet_tensorflow
-from training.errors import HandPostureError
+from tofhil.errors import ToolError
 
 
 def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -> None:
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("ignore", category=DeprecationWarning)
             _check_output_dir_first(args)
             return args.func(args)
-    except HandPostureError as exc:
+    except ToolError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever the message holds
         return exc.exit_code
     except KeyboardInterrupt:

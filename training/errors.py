@@ -7,8 +7,10 @@ Messages name the file, the key or the frame, and what is expected.
 """
 from __future__ import annotations
 
+from tofhil.errors import ToolError
 
-class HandPostureError(Exception):
+
+class HandPostureError(ToolError):
     """Base class of all user-facing errors; the CLI exits with ``exit_code``."""
 
     exit_code = 2

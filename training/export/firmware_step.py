@@ -7,7 +7,7 @@ import shutil
 import warnings
 from pathlib import Path
 
-from hil.errors import HilError
+from tofhil.errors import ToolError
 from training.errors import ExportError
 from training.export.footprint import board_spec
 from training.export.library import GeneratedLibrary
@@ -43,7 +43,7 @@ def build_firmware(library: GeneratedLibrary, output_dir: Path, board: str) -> d
             warnings.warn(f"{', '.join(missing)} not found: {project} is written but not built", stacklevel=3)
             return {"board": spec.name, "project": str(project), "built": False, "reason": f"missing {missing}"}
         image = build_project(project)
-    except HilError as exc:
+    except ToolError as exc:
         raise ExportError(f"firmware for {spec.name}: {exc}") from exc
     return _summary(image)
 

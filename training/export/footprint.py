@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hil.errors import HilError
+from tofhil.errors import ToolError
 from tofhil import elf_size
 from tofhil.board_spec import BoardSpec
 from tofhil.boards import board_choices, load_board
@@ -57,7 +57,7 @@ def board_spec(name: str) -> BoardSpec:
     """The board description of configs/boards/<name>.yaml, its errors as ExportError."""
     try:
         return load_board(name)
-    except HilError as exc:
+    except ToolError as exc:
         raise ExportError(f"--board / export.board: {exc}") from exc
 
 
