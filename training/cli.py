@@ -34,7 +34,7 @@ def cmd_train(args) -> int:
 
 
 def _train(config, args):
-    from training.reporting.metrics import accuracy_text
+    from tofhil.metrics import accuracy_text
     from training.reporting.tables import metrics_table
     from training.train.trainer import run_training
 

@@ -14,7 +14,7 @@ from tabulate import tabulate
 from training.config.schema import Config
 from training.data.dataset import prepare
 from training.models.factory import load_model_file
-from training.reporting.metrics import accuracy_text
+from tofhil.metrics import accuracy_text
 from training.reporting.tables import confusion_table
 from training.train.data_setup import load_splits, load_test_table, preprocessing_spec
 from training.train.evaluation import evaluate_splits

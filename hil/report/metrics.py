@@ -14,7 +14,7 @@ from hil.report.raw_mode import raw_mode_section
 from hil.report.records import FrameResult, ValidationData
 from hil.report.stedgeai import dequantize, stedgeai_rows, top1
 from hil.report.timing import footprint_section, latency_section, link_section
-from training.reporting.metrics import classification_metrics, wilson_interval
+from tofhil.metrics import classification_metrics, wilson_interval
 
 REPORT_SCHEMA = 1
 

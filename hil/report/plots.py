@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hil.report.atomic import atomic_target
-from training.reporting.plots import plot_confusion_matrix
+from tofhil.plots import plot_confusion_matrix
 
 
 def plot_device_confusion(report: dict, path: Path) -> Path:

@@ -11,7 +11,7 @@ from hil.report.records import load_validation
 from hil.report.stedgeai import dequantize, st_metrics
 from hil.report.timing import summary_stats
 from tests.hil_unit.report_fixtures import hand_case, perfect_case, write_folder
-from training.reporting.metrics import wilson_interval
+from tofhil.metrics import wilson_interval
 
 
 @pytest.fixture()

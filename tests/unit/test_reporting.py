@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from training.reporting.metrics import classification_metrics
-from training.reporting.plots import plot_confusion_matrix, plot_training_curves
+from tofhil.metrics import classification_metrics
+from tofhil.plots import plot_confusion_matrix, plot_training_curves
 from training.reporting.tables import confusion_table, metrics_table
 
 CLASSES = ["None", "Like", "Fist"]
@@ -101,7 +101,7 @@ def test_confusion_table_has_classes_and_counts(metrics):
 
 
 def test_accuracy_carries_its_wilson_interval_everywhere_it_is_printed(metrics):
-    from training.reporting.metrics import format_accuracy, wilson_interval
+    from tofhil.metrics import format_accuracy, wilson_interval
     from training.reporting.tables import accuracy_cell
 
     assert metrics["accuracy_ci95"] == pytest.approx([0.2504584, 0.8417801], abs=1e-7)  # 4 of 7

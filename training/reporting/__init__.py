@@ -1,1 +1,1 @@
-"""Reports of a run: classification metrics, plots (PNG) and text tables."""
+"""Text tables of a run's reports (the metrics and PNG plots are TF-free: tofhil.metrics, tofhil.plots)."""

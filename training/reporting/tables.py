@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from training.reporting.metrics import wilson_interval
+from tofhil.metrics import wilson_interval
 
 _KEYS = ("precision", "recall", "f1")
 
@@ -13,7 +13,7 @@ def metrics_table(metrics_by_split: dict[str, dict], tablefmt: str = "github") -
     and n.
 
     ``metrics_by_split`` maps a split name ("train", "validation", "test") to the dict of
-    :func:`training.reporting.metrics.classification_metrics`. Undefined values show as "-";
+    :func:`tofhil.metrics.classification_metrics`. Undefined values show as "-";
     accuracy sits in the F1 column, as in scikit-learn's classification report, and its 95 % Wilson interval
     in the row below.
     """

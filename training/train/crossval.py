@@ -35,8 +35,8 @@ from training.data.dataset import PreparedSplit, load_frame_table, prepare
 from training.data.splits import SplitResult, check_folds, leave_one_group_out, split_indices
 from training.errors import ConfigError
 from training.models.factory import model_for_config
-from training.reporting.metrics import classification_metrics
-from training.reporting.plots import plot_confusion_matrix
+from tofhil.metrics import classification_metrics
+from tofhil.plots import plot_confusion_matrix
 from training.train.data_setup import Splits, take_frames, preprocessing_spec
 from training.train.evaluation import predict_classes
 from training.train.run_folder import check_output_dir, create_run_folder

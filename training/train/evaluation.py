@@ -7,8 +7,8 @@ import keras
 import numpy as np
 
 from training.data.dataset import PreparedSplit
-from training.reporting.metrics import classification_metrics
-from training.reporting.plots import plot_confusion_matrix
+from tofhil.metrics import classification_metrics
+from tofhil.plots import plot_confusion_matrix
 
 
 def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:

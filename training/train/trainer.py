@@ -18,7 +18,7 @@ from training.config.schema import Config
 from training.data.augment import AugmentedSequence, RawAugmenter
 from training.errors import ConfigError, DatasetError
 from training.models.factory import model_for_config
-from training.reporting.plots import plot_training_curves
+from tofhil.plots import plot_training_curves
 from training.train.callbacks import build_config_callbacks
 from training.train.data_setup import Splits, load_splits, preprocessing_spec
 from training.train.evaluation import evaluate_splits
