@@ -11,6 +11,7 @@ from importlib import metadata
 
 from tofhil.errors import FirmwareBuildError
 from tofhil.board_spec import BoardSpec
+from tofhil.c_flags import DEFAULT_OPT
 
 TIMER_MACROS = {"dwt": "TOFHIL_TIMER_DWT_CYCLES", "systick_icount": "TOFHIL_TIMER_SYSTICK_ICOUNT",
                 "host_ns": "TOFHIL_TIMER_HOST_NS"}
@@ -70,7 +71,8 @@ def firmware_context(board: BoardSpec, sha256: str, has_preprocess: bool, versio
     """Everything the firmware templates need, as plain values."""
     context = {"board": board, "model_sha256": model_sha256(sha256), "has_preprocess": bool(has_preprocess),
                "firmware_version": c_string("firmware version", version or firmware_version()),
-               "timer_kind_macro": TIMER_MACROS[board.timer], "linker_script": f"tofhil_{board.name}.ld"}
+               "timer_kind_macro": TIMER_MACROS[board.timer], "linker_script": f"tofhil_{board.name}.ld",
+               "opt": DEFAULT_OPT}
     c_string("board name", board.name)
     if board.is_arm:
         context.update(_chip_context(board))

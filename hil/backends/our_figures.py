@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hil.backends.errors import ComparisonError
 from hil.backends.run_inputs import EXPORT_REPORT
-from training.export.c_build import DEFAULT_OPT
+from tofhil.c_flags import DEFAULT_OPT
 
 EMULATED_KINDS = ("qemu", "emulator")
 UNIT_TO_COLUMN = {"cycles": ("cycles", 1.0), "cycle": ("cycles", 1.0), "instructions": ("instructions", 1.0),

@@ -15,15 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tofhil.c_flags import COMMON_FLAGS, DEFAULT_OPT
 from training.errors import ExportError
 from training.export.codegen import TEMPLATES_DIR
 
-COMMON_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffp-contract=off")
 HOST_FLAGS = ("-O2", "-fPIC", "-shared")
 CORTEX_M4_FLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")
-# the generated project's optimisation: the fastest that keeps the shipped model within 8 KiB of flash
-# (bench/bench_inference.py: -O2 7.0 KiB and ~18k instructions; -O3 9.3 KiB; -Os 6.1 KiB but ~2x slower)
-DEFAULT_OPT = "-O2"
 HOST_BATCH_SOURCE = TEMPLATES_DIR / "host" / "tofhil_host_batch.c"
 
 

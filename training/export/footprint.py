@@ -12,12 +12,13 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tofhil.errors import ToolError
 from tofhil import elf_size
 from tofhil.board_spec import BoardSpec
 from tofhil.boards import board_choices, load_board
+from tofhil.c_flags import DEFAULT_OPT
+from tofhil.errors import ToolError
 from training.errors import ExportError
-from training.export.c_build import DEFAULT_OPT, build_cortex_m4, find_tool, run_tool
+from training.export.c_build import build_cortex_m4, find_tool, run_tool
 
 # the same section lists measure the library here and the whole firmware in tofhil.firmware
 FLASH_SECTIONS = elf_size.FLASH_SECTIONS
