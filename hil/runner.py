@@ -19,7 +19,7 @@ from hil.client import DeviceClient
 from hil.errors import HilError
 from hil.links import open_link
 from hil.protocol.messages import InferRaw, InferTensor
-from hil.report.atomic import write_text_atomic
+from tofhil.atomic import write_text_atomic
 from hil.results_log import ResultsLog, completed_indices
 from hil.serial_log import SerialLog
 from tofhil.folders import ExportFolder, RunFolder

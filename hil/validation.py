@@ -13,9 +13,9 @@ from pathlib import Path
 
 from hil.errors import FolderError, HilError
 from hil.gates import GateThresholds, evaluate_gates
-from hil.references import compute_references, write_references
+from training.hil_inputs.references import compute_references, write_references
 from hil.runner import BoardOptions, BoardSession, validate
-from hil.testset import load_config, load_test_frames
+from training.hil_inputs.testset import load_config, load_test_frames
 from tofhil.folders import ExportFolder, RunFolder
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from hil.report.atomic import atomic_target
+from tofhil.atomic import atomic_target
 from tofhil.plots import plot_confusion_matrix
 
 

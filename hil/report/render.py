@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hil.report.atomic import write_text_atomic
+from tofhil.atomic import write_text_atomic
 from hil.report.plots import plot_device_confusion, plot_latency_histogram
 from hil.report.records import ValidationData
 from hil.report.summary import summary_text

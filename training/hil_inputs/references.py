@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hil.report.atomic import atomic_target
+from tofhil.atomic import atomic_target
 
 
 def compute_references(frames, spec_dict: dict, tflite_path: Path, keras_path: Path | None) -> dict:

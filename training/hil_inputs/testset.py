@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hil.errors import HilError
+from training.errors import DatasetError
 from tofhil.folders import RunFolder
 
 
@@ -57,7 +57,7 @@ def load_test_frames(run: RunFolder, config) -> TestFrames:
         return _frames(table, f"test set {config.dataset.test_path}", np.ones(len(table), bool))
     manifest = run.split_manifest()
     if manifest.get("mode") == "frame":
-        raise HilError(f"{run.path}: trained with split_by: frame (ST's leaky split) - its validation frames "
+        raise DatasetError(f"{run.path}: trained with split_by: frame (ST's leaky split) - its validation frames "
                        "are near-duplicates of training frames; validate on held-out data with "
                        "dataset.test_path=DIR, or train with split_by: session")
     if manifest.get("mode") == "validation_path":
@@ -65,7 +65,7 @@ def load_test_frames(run: RunFolder, config) -> TestFrames:
         return _frames(table, f"validation set {manifest['validation_path']}", np.ones(len(table), bool))
     held_out = sorted(name for name, side in manifest.get("sessions", {}).items() if side == "validation")
     if not held_out:
-        raise HilError(f"{run.path / 'split_manifest.json'}: no validation sessions listed")
+        raise DatasetError(f"{run.path / 'split_manifest.json'}: no validation sessions listed")
     table = load_frame_table(Path(config.dataset.training_path), config.dataset.class_names)
     selected = np.isin(table.sessions, held_out)
     return _frames(table, f"validation split (held-out {manifest['mode']}s of the run, "
@@ -75,7 +75,7 @@ def load_test_frames(run: RunFolder, config) -> TestFrames:
 def _frames(table, split: str, selected: np.ndarray) -> TestFrames:
     index = np.flatnonzero(selected)
     if len(index) == 0:
-        raise HilError(f"{split}: no frames to validate on")
+        raise DatasetError(f"{split}: no frames to validate on")
     files = table.files[index] if len(table.files) else np.full(len(index), "?", object)
     frames = table.frame_in_file[index] if len(table.frame_in_file) else np.full(len(index), -1)
     return TestFrames(split, list(table.class_names), table.frames.subset(index), table.labels[index],
