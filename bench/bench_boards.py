@@ -69,9 +69,6 @@ def _validate_all(session, frames, references, mode: str, scratch: Path) -> floa
 
 
 def main() -> int:
-    from training import quiet_tensorflow
-
-    quiet_tensorflow()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--boards", nargs="+", default=["host", "qemu-stm32f405"])
@@ -88,7 +85,7 @@ def main() -> int:
             settings = resolve_settings(ValidationRequest(BoardOptions(board), args.run_dir,
                                                           Path(scratch) / "refs"))
             with BoardSession(BoardOptions(board), settings.run, Path(scratch)) as session:
-                frames, references = prepare_frames(settings, session.export)
+                frames, references = prepare_frames(settings)
                 m = _measure(session, frames, references, args.frames)
                 raw_s = _validate_all(session, frames, references, "raw", Path(scratch))
                 tensor_s = _validate_all(session, frames, references, "tensor", Path(scratch))

@@ -1,22 +1,26 @@
 """One validation as users ask for it: a run folder and a board in, a judged report folder out.
 
 Resolves the settings (the run config's ``hil:`` section, ``section.key=value`` overrides, command-line
-options), brings the board up (:class:`~hil.runner.BoardSession`), computes the host references, streams the
-test set, writes the report files and judges the gates. ``python -m hil run`` and the pytest plugin both call
-:func:`run_validation` / its parts.
+options) and the test frames with their host references (both from ``python -m training hil-inputs``, run as a
+step: ``hil`` imports nothing from ``training``), brings the board up (:class:`~hil.runner.BoardSession`),
+streams the test set, writes the report files and judges the gates. ``python -m hil run`` and the pytest
+plugin both call :func:`run_validation` / its parts.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.errors import FolderError, HilError
+from hil.errors import HilError
 from hil.gates import GateThresholds, evaluate_gates
-from training.hil_inputs.references import compute_references, write_references
-from hil.runner import BoardOptions, BoardSession, validate
-from training.hil_inputs.testset import load_config, load_test_frames
-from tofhil.folders import ExportFolder, RunFolder
+from hil.runner import BoardOptions, BoardSession, ensure_export, validate
+from tofhil.folders import RunFolder
+from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \
+    write_references
 
 
 @dataclass
@@ -43,50 +47,61 @@ class ValidationOutcome:
 @dataclass
 class Settings:
     run: RunFolder
-    config: object
+    board: str
     mode: str
     limit: int | None
     gates: GateThresholds
     output_dir: Path
+    inputs: ValidationInputs  # test frames, host references and the config's hil section (resolved)
 
 
 def resolve_settings(request: ValidationRequest) -> Settings:
+    """The run's settings with the request's on top; the run is exported first (the references need it)."""
     run = RunFolder.open(request.run_dir) if request.run_dir else RunFolder.newest()
-    config = load_config(run, request.overrides)
-    hil = config.hil
-    mode = request.mode or hil.mode
+    ensure_export(run)
+    inputs = make_inputs(run, request.overrides, request.limit)
+    hil = inputs.hil
+    board = request.options.board or hil["board"]
+    mode = request.mode or hil["mode"]
     if mode not in ("raw", "tensor"):
         raise HilError(f"--mode {mode!r}: expected raw or tensor")
-    gates = GateThresholds.from_config(hil.gates).with_overrides(request.gate_overrides)
-    output_dir = request.output_dir or (Path(hil.output_dir) if hil.output_dir else None)
+    gates = GateThresholds.from_config(hil["gates"]).with_overrides(request.gate_overrides)
+    output_dir = request.output_dir or (Path(hil["output_dir"]) if hil["output_dir"] else None)
     if output_dir is None:
-        output_dir = run.hil_dir / f"{request.options.board}-{mode}-{time.strftime('%Y_%m_%d_%H_%M_%S')}"
+        output_dir = run.hil_dir / f"{board}-{mode}-{time.strftime('%Y_%m_%d_%H_%M_%S')}"
     output_dir = Path(output_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise HilError(f"--output-dir {output_dir} is a file; name a folder")
-    return Settings(run, config, mode, request.limit or hil.limit, gates, output_dir)
+    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs)
 
 
-def prepare_frames(settings: Settings, export: ExportFolder):
-    """The test frames and their host references (computed once, saved beside the results)."""
-    import numpy as np
+def make_inputs(run: RunFolder, overrides: list[str], limit: int | None) -> ValidationInputs:
+    """Run ``python -m training hil-inputs`` (config, dataset, TensorFlow live there) and read what it wrote."""
+    with tempfile.TemporaryDirectory(prefix="tofhil-inputs-") as folder:
+        command = [sys.executable, "-m", "training", "hil-inputs", str(run.path), "--to", folder,
+                   *(["--limit", str(limit)] if limit is not None else []), *overrides]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise HilError(_last_error_line(result.stderr or result.stdout, f"python -m training hil-inputs {run.path}"))
+        return read_inputs(Path(folder))
 
-    frames = load_test_frames(settings.run, settings.config).limit(settings.limit)
-    references_path = settings.output_dir / "references.npz"
-    if references_path.is_file():  # a resumed run: the references it started with
-        with np.load(references_path, allow_pickle=False) as stored:
-            if stored["labels"].shape[0] == len(frames):
-                return frames, {key: stored[key] for key in stored.files}
-    report = export.report()
-    spec = report.get("preprocessing")
-    if spec is None:
-        raise HilError(f"{export.path / 'model_report.json'}: no preprocessing section (a model without the "
-                       "8x8x2 ToF input cannot be validated on sensor frames)")
-    try:
-        keras_path = settings.run.model_path()
-    except FolderError:
-        keras_path = None
-    references = compute_references(frames, spec, export.tflite_path, keras_path)
+
+def _last_error_line(output: str, what: str) -> str:
+    """The step's own one-line error (``error: ...``), else its last line."""
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
+    return errors[-1] if errors else f"{what} failed: {lines[-1] if lines else '(no output)'}"
+
+
+def prepare_frames(settings: Settings) -> tuple[TestFrames, dict]:
+    """The test frames and their host references, saved beside the results (a resumed run keeps the
+    references it started with)."""
+    frames, references = settings.inputs.frames, settings.inputs.references
+    references_path = settings.output_dir / REFERENCES_NAME
+    if references_path.is_file():
+        stored = read_arrays(references_path)
+        if stored["labels"].shape[0] == len(frames):
+            return frames, stored
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     write_references(references, references_path)
     return frames, references
@@ -108,12 +123,13 @@ def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunF
 
 def run_validation(request: ValidationRequest, session: BoardSession | None = None) -> ValidationOutcome:
     settings = resolve_settings(request)
+    request.options.board = settings.board
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     own_session = session is None
     if own_session:
         session = BoardSession(request.options, settings.run, settings.output_dir).open()
     try:
-        frames, references = prepare_frames(settings, session.export)
+        frames, references = prepare_frames(settings)
         validate(session, frames, references, settings.mode, settings.output_dir, request.progress, request.resume)
     finally:
         if own_session:

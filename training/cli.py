@@ -184,9 +184,11 @@ def _overwrite_argument(parser: argparse.ArgumentParser) -> None:
 def _add_other_parsers(sub) -> None:
     from training.data.synth_cli import add_synth_parser
     from training.export.cli import add_export_parser
+    from training.hil_inputs.step import add_hil_inputs_parser
 
     add_synth_parser(sub)
     add_export_parser(sub)
+    add_hil_inputs_parser(sub)
 
 
 def _check_output_dir_first(args) -> None:

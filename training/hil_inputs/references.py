@@ -5,15 +5,13 @@
 - ``host_float``: the float Keras model, for the float-vs-int8 cost;
 - ``host_input`` / ``host_kept``: the host preprocessing (training/data/preprocess.py) quantized to int8,
   which the device's echoed input must equal in raw mode.
-Imports TensorFlow (only the ``run`` path needs it). Written to ``references.npz`` without pickles.
+Imports TensorFlow. Written to ``references.npz`` without pickles (:mod:`tofhil.validation_inputs`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
-from tofhil.atomic import atomic_target
 
 
 def compute_references(frames, spec_dict: dict, tflite_path: Path, keras_path: Path | None) -> dict:
@@ -46,9 +44,3 @@ def _float_scores(keras_path: Path, x: np.ndarray) -> np.ndarray:
 
     model = load_keras_model(Path(keras_path))
     return np.asarray(model.predict(x, batch_size=512, verbose=0), np.float32).reshape(len(x), -1)
-
-
-def write_references(references: dict, path: Path) -> Path:
-    with atomic_target(Path(path)) as temporary:
-        np.savez(temporary, **references)
-    return Path(path)
