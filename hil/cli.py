@@ -1,6 +1,6 @@
 """``python -m hil``: board-level commands over the :mod:`hil` library.
 
-``boards``, ``build``, ``info`` and ``flash`` never import TensorFlow; ``run`` does (host references).
+Never imports TensorFlow: ``run`` gets its test frames and host references from ``python -m training hil-inputs``.
 Every :class:`~tofhil.errors.ToolError` (HIL, board, folder, training errors) prints one message and exits 2.
 """
 from __future__ import annotations
@@ -8,25 +8,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 
 from hil.errors import HilError
+from hil.options import add_cli_options, board_options, board_table, run_table, validation_request
 from tofhil.errors import ToolError
-
-
-def _board_options(parser: argparse.ArgumentParser, board_required: bool = True) -> None:
-    parser.add_argument("--board", required=board_required, default=None,
-                        help="board name: a file in configs/boards/ (python -m hil boards lists them)")
-    parser.add_argument("--run-dir", type=Path, default=None,
-                        help="run folder of python -m training train (default: the newest in experiments_outputs/)")
-    parser.add_argument("--port", default=None, help="serial device or pyserial URL (rfc2217://host:port, ...)")
-    parser.add_argument("--probe", default=None, help="ST-LINK serial number, when several boards are attached")
-    parser.add_argument("--flasher", default=None, help="pyocd, st-flash, openocd, stm32cubeprogrammer, mass-storage")
-    parser.add_argument("--no-flash", action="store_true", help="use the firmware already on the board")
-    parser.add_argument("--timeout", type=float, default=2.0, help="seconds without a reply before a resend")
-    parser.add_argument("--attempts", type=int, default=10, help="sends of one request before giving up")
-    parser.add_argument("--link", default=None,
-                        help="wrap the link URL, e.g. 'faulty://?drop=0.01&corrupt=0.01&seed=1&inner={url}'")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,18 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
                              ("info", cmd_info, "build, flash or start the board, handshake, print HELLO"),
                              ("flash", cmd_flash, "build and flash (or start) the board, then release it")):
         command = sub.add_parser(name, help=text, description=text)
-        _board_options(command)
+        add_cli_options(command, board_table())
         command.set_defaults(func=func)
     run = sub.add_parser("run", help="validate the run's test set on a board and write the report",
                          description="Validate on the board: stream the test set, compare with the host "
                                      "references, write the report, judge the gates (exit 1 when one fails).")
-    _board_options(run, board_required=False)
-    run.add_argument("--output-dir", type=Path, default=None)
-    run.add_argument("--mode", choices=("raw", "tensor"), default=None)
-    run.add_argument("--limit", type=int, default=None, help="validate N frames spread over the test set")
+    add_cli_options(run, board_table(), board_required=False)
+    add_cli_options(run, run_table())
     run.add_argument("--resume", action="store_true", help="continue the run in --output-dir from results.jsonl")
-    run.add_argument("--gate", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a gate, e.g. --gate min_accuracy=0.9 --gate max_instructions=null")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("overrides", nargs="*", metavar="section.key=value",
                      help="config overrides, e.g. dataset.test_path=DIR hil.mode=tensor")
@@ -67,11 +48,7 @@ def _add_benchmark(sub) -> None:
 
 
 def _options(args):
-    from hil.runner import BoardOptions
-
-    return BoardOptions(board=args.board, port=args.port, probe=args.probe, flasher=args.flasher,
-                        flash=not args.no_flash, link_wrapper=args.link, timeout_s=args.timeout,
-                        max_attempts=args.attempts)
+    return board_options(lambda dest: getattr(args, dest))
 
 
 def cmd_boards(args) -> int:
@@ -125,17 +102,9 @@ def cmd_flash(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from training import quiet_tensorflow
+    from hil.validation import run_validation
 
-    quiet_tensorflow()  # the host references load TensorFlow: keep its start-up chatter out of the report
-    from hil.gates import parse_gate_overrides
-    from hil.validation import ValidationRequest, resolve_settings, run_validation
-
-    options = _options(args)
-    request = ValidationRequest(options, args.run_dir, args.output_dir, args.mode, args.limit, args.overrides,
-                                parse_gate_overrides(args.gate), args.resume, not args.quiet)
-    if options.board is None:
-        options.board = resolve_settings(request).config.hil.board
+    request = validation_request(lambda dest: getattr(args, dest), args.overrides, args.resume, not args.quiet)
     if args.resume and args.output_dir is None:
         raise HilError("--resume needs the --output-dir of the run to continue")
     outcome = run_validation(request)

@@ -15,24 +15,9 @@ _OUTCOMES = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("hil", "hardware-in-the-loop validation (pytest hil --board BOARD)")
-    group.addoption("--board", default=None,
-                    help="board from configs/boards (host, qemu-stm32f405, nucleo-f401re); default: hil.board")
-    group.addoption("--run-dir", default=None, help="run folder (default: the newest in experiments_outputs/)")
-    group.addoption("--port", default=None, help="serial device or pyserial URL; for host/QEMU: attach to it")
-    group.addoption("--probe", default=None, help="ST-LINK serial number (several boards attached)")
-    group.addoption("--flasher", default=None, help="pyocd | st-flash | openocd | stm32cubeprogrammer | mass-storage")
-    group.addoption("--no-flash", action="store_true", help="use the firmware already on the board")
-    group.addoption("--mode", default=None, choices=("raw", "tensor", "both"),
-                    help="what to stream (default: both, raw frames and int8 tensors)")
-    group.addoption("--limit", type=int, default=None, help="validate N frames spread over the test set")
-    group.addoption("--gate", action="append", default=[], metavar="NAME=VALUE",
-                    help="override a gate of hil.gates, e.g. --gate min_accuracy=0.9")
-    group.addoption("--hil-set", action="append", default=[], metavar="section.key=value",
-                    help="config override, e.g. --hil-set dataset.test_path=DIR")
-    group.addoption("--hil-output-dir", default=None, help="where the reports go (default RUN/hil/...)")
-    group.addoption("--hil-timeout", type=float, default=2.0, help="seconds without a reply before a resend")
-    group.addoption("--hil-link", default=None, help="wrap the link, e.g. 'faulty://?drop=0.01&inner={url}'")
+    from hil.options import add_pytest_options
+
+    add_pytest_options(parser.getgroup("hil", "hardware-in-the-loop validation (pytest hil --board BOARD)"))
 
 
 def pytest_configure(config):
@@ -41,7 +26,7 @@ def pytest_configure(config):
 
 def pytest_generate_tests(metafunc):
     if "hil_mode" in metafunc.fixturenames:
-        mode = metafunc.config.getoption("--mode") or "both"
+        mode = metafunc.config.getoption("hil_mode") or "both"
         metafunc.parametrize("hil_mode", MODES if mode == "both" else (mode,), scope="session")
     if "hil_gate" in metafunc.fixturenames:
         from hil.gates import gate_names
@@ -61,18 +46,13 @@ def _clean_failure(make):
 
 @pytest.fixture(scope="session")
 def hil_request(pytestconfig):
-    from hil.gates import parse_gate_overrides
-    from hil.runner import BoardOptions
-    from hil.validation import ValidationRequest
+    import dataclasses
 
-    option = pytestconfig.getoption
-    options = BoardOptions(board=option("--board"), port=option("--port"), probe=option("--probe"),
-                           flasher=option("--flasher"), flash=not option("--no-flash"),
-                           link_wrapper=option("--hil-link"), timeout_s=option("--hil-timeout"))
-    run_dir = Path(option("--run-dir")) if option("--run-dir") else None
-    out = Path(option("--hil-output-dir")) if option("--hil-output-dir") else None
-    return ValidationRequest(options, run_dir, out, None, option("--limit"), list(option("--hil-set")),
-                             parse_gate_overrides(option("--gate")), progress=False)
+    from hil.options import validation_request
+
+    request = validation_request(lambda dest: pytestconfig.getoption(f"hil_{dest}"),
+                                 pytestconfig.getoption("hil_set"), progress=False)
+    return dataclasses.replace(request, mode=None)  # the suite parametrizes the modes (--mode or both)
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +64,7 @@ def hil_settings(hil_request):
         import time
 
         settings = resolve_settings(hil_request)
-        if hil_request.options.board is None:
-            hil_request.options.board = settings.config.hil.board
+        hil_request.options.board = settings.board
         base = hil_request.output_dir or (settings.run.hil_dir /
                                           f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
         return dataclasses.replace(settings, output_dir=Path(base))
@@ -122,7 +101,7 @@ def hil_outcome(hil_mode, hil_settings, hil_board, pytestconfig, _hil_outcomes):
 
     def make():
         settings = dataclasses.replace(hil_settings, mode=hil_mode, output_dir=hil_settings.output_dir / hil_mode)
-        frames, references = prepare_frames(settings, hil_board.export)
+        frames, references = prepare_frames(settings)
         validate(hil_board, frames, references, hil_mode, settings.output_dir, progress=False)
         report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
         outcome = ValidationOutcome(settings.output_dir, report, gates, summary)

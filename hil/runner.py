@@ -22,6 +22,7 @@ from hil.protocol.messages import InferRaw, InferTensor
 from tofhil.atomic import write_text_atomic
 from hil.results_log import ResultsLog, completed_indices
 from hil.serial_log import SerialLog
+from hil.targets import make_target
 from tofhil.folders import ExportFolder, RunFolder
 
 
@@ -139,25 +140,6 @@ def build_firmware(export: ExportFolder, board: str):
     from tofhil.firmware import build_project, generate_project
 
     return build_project(generate_project(export.path, board))
-
-
-def make_target(spec, options: BoardOptions, log_dir: Path):
-    if options.port and spec.kind in ("host", "qemu"):
-        from hil.targets.attached import AttachedTarget
-
-        return AttachedTarget(spec, options.port)
-    if spec.kind == "host":
-        from hil.targets.host import HostTarget
-
-        return HostTarget(spec, log_dir)
-    if spec.kind == "qemu":
-        from hil.targets.qemu import QemuTarget
-
-        return QemuTarget(spec, log_dir)
-    from hil.targets.physical import PhysicalTarget
-
-    return PhysicalTarget(spec, flasher=options.flasher, port=options.port, probe=options.probe,
-                          flash=options.flash)
 
 
 def validate(session: BoardSession, frames, references: dict, mode: str, output_dir: Path,

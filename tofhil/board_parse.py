@@ -17,8 +17,10 @@ KINDS = ("physical", "qemu", "host")
 FAMILIES = ("stm32f4", "host")
 TIMERS = ("dwt", "systick_icount", "host_ns")
 CLOCK_SOURCES = ("hsi_pll", "hsi")
-FLASHER_OPTIONS = {"pyocd": ("target", "frequency"), "st-flash": ("reset",), "openocd": ("config",),
-                   "stm32cubeprogrammer": ("port",), "mass-storage": ("volume_label", "path")}
+# flasher -> (required, optional) YAML settings; hil.flashers.FLASHERS has one class per name (a test checks it)
+FLASHER_SETTINGS = {"pyocd": (("target",), ("frequency",)), "st-flash": ((), ("reset",)), "openocd": (("config",), ()),
+                    "stm32cubeprogrammer": ((), ("port",)), "mass-storage": ((), ("volume_label", "path"))}
+FLASHER_OPTIONS = {name: required + optional for name, (required, optional) in FLASHER_SETTINGS.items()}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _PIN = re.compile(r"^P[A-I](1[0-5]|[0-9])$")
 _CPU_FLAG = re.compile(r"^-m[a-z0-9][a-z0-9=.+-]*$")

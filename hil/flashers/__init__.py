@@ -17,6 +17,7 @@ from hil.flashers.openocd import OpenOcdFlasher
 from hil.flashers.pyocd_flasher import PyOcdFlasher
 from hil.flashers.stflash import StFlashFlasher
 from hil.spec_fields import as_mapping, board_name, spec_field
+from tofhil.board_parse import FLASHER_SETTINGS
 
 __all__ = ["Flasher", "ToolFlasher", "PyOcdFlasher", "StFlashFlasher", "OpenOcdFlasher", "CubeProgrammerFlasher",
            "MassStorageFlasher", "FLASHERS", "select_flasher", "make_flasher", "run_tool"]
@@ -24,10 +25,8 @@ __all__ = ["Flasher", "ToolFlasher", "PyOcdFlasher", "StFlashFlasher", "OpenOcdF
 FLASHERS: dict[str, type[Flasher]] = {cls.name: cls for cls in (
     PyOcdFlasher, StFlashFlasher, OpenOcdFlasher, CubeProgrammerFlasher, MassStorageFlasher)}
 
-# YAML settings per flasher: (required keys, optional keys); the flash origin comes from the memory map.
-# (tofhil.boards.FLASHER_OPTIONS checks the YAML itself; these are the keys the constructors take.)
-_SETTINGS = {"pyocd": (("target",), ("frequency",)), "st-flash": ((), ("reset",)), "openocd": (("config",), ()),
-             "stm32cubeprogrammer": ((), ("port",)), "mass-storage": ((), ("volume_label", "path"))}
+# YAML settings per flasher, (required keys, optional keys), are declared once in tofhil.board_parse, which
+# checks the YAML; they are the keys the constructors take. The flash origin comes from the memory map.
 _TAKES_ORIGIN = ("pyocd", "st-flash", "stm32cubeprogrammer")
 
 
@@ -62,7 +61,7 @@ def make_flasher(spec: Any, name: str | None = None, **options: Any) -> Flasher:
 
 
 def _checked_settings(spec: Any, name: str, settings: dict[str, Any]) -> dict[str, Any]:
-    required, optional = _SETTINGS[name]
+    required, optional = FLASHER_SETTINGS[name]
     where = f"configs/boards/{board_name(spec)}.yaml flashers.{name}"
     unknown = sorted(set(settings) - set(required) - set(optional))
     missing = [key for key in required if not settings.get(key)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 from typing import Any
 
 
@@ -13,9 +14,15 @@ class Target(abc.ABC):
     """
 
     link_url: str | None = None  # what start returned; a reset may change it (the host board's new pty)
+    attachable = False  # --port attaches to an already running board of this kind (hil.targets.attached)
 
     def __init__(self, spec: Any):
         self.spec = spec  # the BoardSpec from configs/boards/<name>.yaml
+
+    @classmethod
+    def from_options(cls, spec: Any, options: Any, log_dir: Path) -> Target:
+        """Built from the command-line options (:class:`hil.runner.BoardOptions`); logs go to ``log_dir``."""
+        return cls(spec, log_dir)
 
     @abc.abstractmethod
     def start(self, image: Any) -> str:

@@ -19,6 +19,8 @@ PTY_MARKER = "TOFHIL_PTY "
 
 
 class HostTarget(Target):
+    attachable = True
+
     def __init__(self, spec, log_dir: Path | None = None):
         super().__init__(spec)
         self.log_dir = Path(log_dir) if log_dir else None

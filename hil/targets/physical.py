@@ -41,6 +41,10 @@ class PhysicalTarget(Target):
         self._flasher = flasher if isinstance(flasher, Flasher) else None
         self.board_port: BoardPort | None = None
 
+    @classmethod
+    def from_options(cls, spec: Any, options: Any, log_dir: Path) -> PhysicalTarget:
+        return cls(spec, flasher=options.flasher, port=options.port, probe=options.probe, flash=options.flash)
+
     @property
     def flasher(self) -> Flasher:
         """Chosen on first use, so ``flash=False`` needs no flasher tool until ``reset``."""

@@ -39,6 +39,8 @@ def find_qemu() -> str:
 class QemuTarget(Target):
     """``start`` launches QEMU on the image's ELF and returns ``socket://127.0.0.1:PORT``."""
 
+    attachable = True
+
     def __init__(self, spec, log_dir: Path | None = None):
         super().__init__(spec)
         self.log_dir = Path(log_dir) if log_dir else None

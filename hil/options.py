@@ -1,0 +1,128 @@
+"""The options of ``python -m hil`` and ``pytest hil``, declared once.
+
+Both front-ends register the options of this table and read them back with :func:`board_options` /
+:func:`validation_request`, so a name, a default or a check cannot drift between them. Where pytest or one of its
+plugins already owns the spelling (pytest-timeout's ``--timeout``), the plugin uses ``--hil-<name>``; the CLI
+accepts that spelling too, so one string works in both.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # the CLI's spelling without dashes; the argparse dest is name with "-" -> "_"
+    help: str
+    type: Callable | None = None
+    default: object = None
+    flag: bool = False  # store_true
+    repeat: bool = False  # may be given several times (a list)
+    choices: tuple | None = None
+    metavar: str | None = None
+    pytest_prefixed: bool = False  # pytest hil spells it --hil-<name>
+    pytest_choices: tuple | None = None  # when the plugin allows more (--mode both)
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def pytest_name(self) -> str:
+        return f"--hil-{self.name}" if self.pytest_prefixed else f"--{self.name}"
+
+    def kwargs(self, choices: tuple | None = None) -> dict:
+        """argparse / pytest ``addoption`` keywords (the same names: pytest's parser is argparse's)."""
+        if self.flag:
+            return {"action": "store_true", "default": False, "help": self.help, "dest": self.dest}
+        kwargs = {"default": [] if self.repeat else self.default, "help": self.help, "dest": self.dest}
+        if self.repeat:
+            kwargs["action"] = "append"
+        if self.type is not None:
+            kwargs["type"] = self.type
+        if choices or self.choices:
+            kwargs["choices"] = choices or self.choices
+        if not choices and not self.choices:
+            kwargs["metavar"] = self.metavar or self.dest.upper()
+        return kwargs
+
+
+def _flasher_help() -> str:
+    from hil.flashers import FLASHERS
+
+    return f"flasher to use instead of the board's default: {', '.join(FLASHERS)}"
+
+
+def board_table() -> tuple[Option, ...]:
+    """How to reach the board: every command that brings a board up."""
+    return (
+        Option("board", "board name: a file in configs/boards/ (python -m hil boards lists them); "
+                        "default for run and pytest hil: the run config's hil.board"),
+        Option("run-dir", "run folder of python -m training train (default: the newest in experiments_outputs/)",
+               type=Path),
+        Option("port", "serial device or pyserial URL (rfc2217://host:port, ...); for host/QEMU: attach to it"),
+        Option("probe", "ST-LINK serial number, when several boards are attached"),
+        Option("flasher", _flasher_help()),
+        Option("no-flash", "use the firmware already on the board", flag=True),
+        Option("timeout", "seconds without a reply before a resend", type=float, default=2.0, metavar="S",
+               pytest_prefixed=True),
+        Option("attempts", "sends of one request before giving up", type=int, default=10, metavar="N"),
+        Option("link", "wrap the link URL, e.g. 'faulty://?drop=0.01&corrupt=0.01&seed=1&inner={url}'",
+               metavar="URL", pytest_prefixed=True),
+    )
+
+
+def run_table() -> tuple[Option, ...]:
+    """What to validate and where the report goes: ``hil run`` and ``pytest hil``."""
+    return (
+        Option("output-dir", "where the report goes (default RUN/hil/<board>-<mode>-<stamp>)", type=Path,
+               pytest_prefixed=True),
+        Option("mode", "what to stream: raw sensor frames or int8 tensors (pytest hil: both by default)",
+               choices=("raw", "tensor"), pytest_choices=("raw", "tensor", "both")),
+        Option("limit", "validate N frames spread over the test set", type=int, metavar="N"),
+        Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
+               repeat=True, metavar="NAME=VALUE"),
+    )
+
+
+def add_cli_options(parser: argparse.ArgumentParser, table: tuple[Option, ...], board_required: bool = True) -> None:
+    for option in table:
+        names = [f"--{option.name}"] + ([option.pytest_name] if option.pytest_prefixed else [])
+        kwargs = option.kwargs()
+        if option.name == "board" and board_required:
+            kwargs["required"] = True
+        parser.add_argument(*names, **kwargs)
+
+
+def add_pytest_options(group) -> None:
+    """Every option, with dest ``hil_<dest>`` (pytest-timeout's own ``--timeout`` keeps dest ``timeout``);
+    read them back with ``get = lambda dest: config.getoption("hil_" + dest)``."""
+    for option in (*board_table(), *run_table()):
+        kwargs = option.kwargs(option.pytest_choices)
+        kwargs["dest"] = f"hil_{option.dest}"
+        group.addoption(option.pytest_name, **kwargs)
+    group.addoption("--hil-set", action="append", default=[], metavar="section.key=value", dest="hil_set",
+                    help="config override, e.g. --hil-set dataset.test_path=DIR (python -m hil run: positional)")
+
+
+def board_options(get: Callable[[str], object]):
+    """:class:`~hil.runner.BoardOptions` from the option values (``get(dest)``, either front-end)."""
+    from hil.runner import BoardOptions
+
+    return BoardOptions(board=get("board"), port=get("port"), probe=get("probe"), flasher=get("flasher"),
+                        flash=not get("no_flash"), link_wrapper=get("link"), timeout_s=get("timeout"),
+                        max_attempts=get("attempts"))
+
+
+def validation_request(get: Callable[[str], object], overrides: list[str], resume: bool = False,
+                       progress: bool = True):
+    from hil.gates import parse_gate_overrides
+    from hil.validation import ValidationRequest
+
+    run_dir, output_dir = get("run_dir"), get("output_dir")
+    return ValidationRequest(board_options(get), Path(run_dir) if run_dir else None,
+                             Path(output_dir) if output_dir else None, get("mode"), get("limit"), list(overrides),
+                             parse_gate_overrides(get("gate")), resume, progress)
