@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.errors import HilError
+from tofhil import gate_thresholds as thresholds
 
 PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
 FRACTION_GATES = ("min_accuracy", "min_exact_agreement")
@@ -20,13 +21,8 @@ NULL_WORDS = ("null", "none", "off", "~", "")
 
 
 @dataclass(frozen=True)
-class GateThresholds:
-    min_accuracy: float | None = None  # on the 95 % CI lower bound of on-device accuracy
-    min_exact_agreement: float | None = 1.0  # share of frames whose int8 outputs equal the host's exactly
-    max_latency_ms: float | None = None  # slowest inference, real boards (DWT cycles / core clock)
-    max_instructions: float | None = None  # slowest inference, emulator (QEMU -icount)
-    max_flash_kib: float | None = None  # whole firmware image
-    max_ram_kib: float | None = None
+class GateThresholds(thresholds.GateThresholds):
+    """The thresholds (fields and defaults: :mod:`tofhil.gate_thresholds`) with the checks of overrides."""
 
     @classmethod
     def from_config(cls, section=None) -> GateThresholds:

@@ -16,8 +16,11 @@ def by_name(results):
     return {result.name: result for result in results}
 
 
-def test_defaults_only_demand_exact_agreement():
-    assert GateThresholds.from_config(None) == GateThresholds(min_exact_agreement=1.0)
+def test_defaults_are_the_configs():
+    from training.config.schema import HilConfig
+
+    assert GateThresholds.from_config(None) == GateThresholds.from_config(HilConfig().gates)
+    assert GateThresholds() == GateThresholds(min_accuracy=0.80, min_exact_agreement=1.0)
 
 
 def test_a_passing_board(tmp_path):
@@ -45,7 +48,7 @@ def test_accuracy_is_judged_on_the_ci_lower_bound(tmp_path):
 
 def test_failing_exact_agreement_and_latency_messages(tmp_path):
     report = report_of(tmp_path, hand_case())
-    results = by_name(evaluate_gates(report, GateThresholds(max_latency_ms=1.5)))
+    results = by_name(evaluate_gates(report, GateThresholds(min_accuracy=None, max_latency_ms=1.5)))
     agreement, latency = results["min_exact_agreement"], results["max_latency_ms"]
     assert agreement.status == FAIL and agreement.measured == pytest.approx(4 / 6)
     assert "4/6 frames" in agreement.message and "threshold 1" in agreement.message

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from tofhil.boards import board_choices
+from tofhil.gate_thresholds import GateThresholds
 
 
 def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None, positive=False):
@@ -99,17 +100,7 @@ class ExportConfig:
     footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
 
 
-@dataclass
-class HilGatesConfig:
-    """Pass/fail thresholds of a HIL validation; null = no gate."""
-
-    min_accuracy: float = spec(0.80, range=(0.0, 1.0),
-                               doc="on-device accuracy, judged on the lower bound of its 95% confidence interval")
-    min_exact_agreement: float = spec(1.0, range=(0.0, 1.0), doc="share of frames whose int8 outputs equal the host's")
-    max_latency_ms: Optional[float] = spec(None, range=(0.0, 1e9), positive=True, doc="real boards")
-    max_instructions: Optional[float] = spec(None, range=(0.0, 1e15), positive=True, doc="emulator, per inference")
-    max_flash_kib: Optional[float] = spec(None, range=(0.0, 1e9), positive=True)
-    max_ram_kib: Optional[float] = spec(None, range=(0.0, 1e9), positive=True)
+HilGatesConfig = GateThresholds  # typed once, in tofhil: the same class hil judges with
 
 
 @dataclass
