@@ -12,6 +12,7 @@ from typing import ClassVar
 from hil.errors import ProtocolError
 from hil.protocol.codec import MAX_PAYLOAD, Packet, encode_frame
 from hil.protocol.fields import check_int, check_ints, expect_size
+from hil.protocol.message_ids import MESSAGE_IDS
 from hil.protocol.replies import Error, Hello, Result, Stats
 
 ZONES = 64
@@ -21,7 +22,7 @@ OPTION_ECHO_INPUT = 0x01
 
 @dataclass(frozen=True)
 class HelloRequest:
-    TYPE: ClassVar[int] = 0x01
+    TYPE: ClassVar[int] = MESSAGE_IDS["HELLO_REQ"]
 
     def payload(self) -> bytes:
         return b""
@@ -34,7 +35,7 @@ class HelloRequest:
 
 @dataclass(frozen=True)
 class StatsRequest:
-    TYPE: ClassVar[int] = 0x04
+    TYPE: ClassVar[int] = MESSAGE_IDS["STATS_REQ"]
 
     def payload(self) -> bytes:
         return b""
@@ -49,7 +50,7 @@ class StatsRequest:
 class InferRaw:
     """One raw 8x8 frame for the device to preprocess and classify; ``echo`` asks for the int8 input back."""
 
-    TYPE: ClassVar[int] = 0x02
+    TYPE: ClassVar[int] = MESSAGE_IDS["INFER_RAW"]
     distance_mm: tuple[int, ...]
     signal_per_spad: tuple[int, ...]
     target_status: tuple[int, ...]
@@ -78,7 +79,7 @@ class InferRaw:
 class InferTensor:
     """An int8 input tensor, exactly the model's ``input_size`` values."""
 
-    TYPE: ClassVar[int] = 0x03
+    TYPE: ClassVar[int] = MESSAGE_IDS["INFER_TENSOR"]
     input: tuple[int, ...]
 
     def __post_init__(self):

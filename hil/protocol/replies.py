@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from hil.errors import ProtocolError
 from hil.protocol.fields import check_int, check_ints, decode_text, encode_text, expect_size
+from hil.protocol.message_ids import MESSAGE_IDS
 from hil.protocol.status import STATUS_CODES, status_name, status_text
 
 PROTOCOL_VERSION = 1
@@ -31,7 +32,7 @@ def _check_float32(message: str, field: str, value) -> float:
 class Hello:
     """The device's self-description: protocol, timer, clock, model identity and quantization, sizes."""
 
-    TYPE: ClassVar[int] = 0x81
+    TYPE: ClassVar[int] = MESSAGE_IDS["HELLO"]
     protocol_version: int
     timer_kind: int
     core_clock_hz: int
@@ -101,7 +102,7 @@ class Hello:
 class Result:
     """One inference: status (OK or FRAME_REJECTED), timer ticks, int8 outputs, the echoed int8 input if asked."""
 
-    TYPE: ClassVar[int] = 0x82
+    TYPE: ClassVar[int] = MESSAGE_IDS["RESULT"]
     status: int
     infer_ticks: int
     preprocess_ticks: int
@@ -153,7 +154,7 @@ def _size(name: str, value: int | None) -> int:
 class Stats:
     """The device's counters: stack high-water mark, decoder counts, lost bytes, ERROR replies sent."""
 
-    TYPE: ClassVar[int] = 0x84
+    TYPE: ClassVar[int] = MESSAGE_IDS["STATS"]
     stack_used_bytes: int
     stack_size_bytes: int
     frames_ok: int
@@ -179,7 +180,7 @@ class Stats:
 class Error:
     """The device refused a request (or a frame): a status code of tofhil_status.h and its text."""
 
-    TYPE: ClassVar[int] = 0x8F
+    TYPE: ClassVar[int] = MESSAGE_IDS["ERROR"]
     code: int
     text: str
 

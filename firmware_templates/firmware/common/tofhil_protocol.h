@@ -20,16 +20,21 @@
 #define TOFHIL_PROTO_MAX_ENCODED (TOFHIL_PROTO_MAX_PACKET + TOFHIL_PROTO_MAX_PACKET / 254u + 1u)
 #define TOFHIL_PROTO_SEQ_UNKNOWN 0xFFFFu
 
-enum {
-    TOFHIL_MSG_HELLO_REQ = 0x01,
-    TOFHIL_MSG_INFER_RAW = 0x02,
-    TOFHIL_MSG_INFER_TENSOR = 0x03,
-    TOFHIL_MSG_STATS_REQ = 0x04,
-    TOFHIL_MSG_HELLO = 0x81,
-    TOFHIL_MSG_RESULT = 0x82,
-    TOFHIL_MSG_STATS = 0x84,
-    TOFHIL_MSG_ERROR = 0x8F
-};
+/* The message types, in one list: the enum below (TOFHIL_MSG_<NAME>) and hil/protocol/message_ids.py both read
+ * it, so the two sides cannot drift. Requests 0x01-0x3F, replies 0x80-0xBF (docs/protocol.md). */
+#define TOFHIL_MESSAGE_LIST(X) \
+    X(HELLO_REQ, 0x01)         \
+    X(INFER_RAW, 0x02)         \
+    X(INFER_TENSOR, 0x03)      \
+    X(STATS_REQ, 0x04)         \
+    X(HELLO, 0x81)             \
+    X(RESULT, 0x82)            \
+    X(STATS, 0x84)             \
+    X(ERROR, 0x8F)
+
+#define TOFHIL_MSG_ENUM_ENTRY(name, id) TOFHIL_MSG_##name = id,
+enum { TOFHIL_MESSAGE_LIST(TOFHIL_MSG_ENUM_ENTRY) };
+#undef TOFHIL_MSG_ENUM_ENTRY
 
 typedef struct {
     uint8_t type;
