@@ -3,9 +3,9 @@
     .venv/bin/python bench/bench_inference.py RUN_DIR [--frames 200] [--opts -Os -O2 -O3]
 
 RUN_DIR is a training run folder; its ``export/`` folder is made with ``python -m
-training export`` when missing. The generated library is linked into a bare-metal image
-(bench/qemu_harness) that preprocesses and classifies frames of ST's dataset
-(HANDPOSTURE_DATASET) and checks every output against TFLite's BUILTIN_REF. Under
+training export`` when missing. The emulated board's real firmware, built with its bench
+(tofhil.emulated_speed, firmware/common/tofhil_bench.c), preprocesses and classifies frames of ST's
+dataset (HANDPOSTURE_DATASET) and checks every output against TFLite's BUILTIN_REF. Under
 ``-icount shift=0`` SysTick runs at a virtual 168 MHz with one instruction per ns, so
 instructions = ticks / 0.168 (an instruction count, not Cortex-M4 cycles). Per-op
 counts come from a second build with a timing hook after each op; they include the
@@ -32,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from bench.cycle_estimate import __doc__ as CYCLE_METHOD  # noqa: E402
 from bench.cycle_estimate import estimate_cycles  # noqa: E402
 from training.export.c_build import build_cortex_m4  # noqa: E402
-from training.export.emulated_speed import build_image, instructions, run_qemu, write_bench_data  # noqa: E402
+from tofhil.emulated_speed import measure_firmware_speed  # noqa: E402
 from training.export.footprint import section_sizes  # noqa: E402
 
 BASELINE = {"inference": {"-Os": 234_000, "-O2": 166_000}, "preprocess": {"-Os": 10_400, "-O2": 7_500},
@@ -81,14 +81,13 @@ def _footprint(export_dir: Path, build: Path, opt: str) -> tuple[float, float]:
 
 
 def measure(export_dir: Path, frames, expected: np.ndarray, opt: str, build: Path) -> dict:
-    plain, hooked = run_qemu(build_image(export_dir, build, opt, False)), run_qemu(build_image(export_dir, build,
-                                                                                                    opt, True))
-    kept = plain["frames"] - plain["rejected"]
+    """One optimisation level on the real emulated-board firmware (plain, then with the per-op timing hook)."""
+    plain = measure_firmware_speed(export_dir, frames, expected, opt=opt)
+    hooked = measure_firmware_speed(export_dir, frames, expected, opt=opt, per_op=True)
     flash_kib, ram_kib, lib_elf = _footprint(export_dir, build, opt)
     return {"opt": opt, "frames": plain["frames"], "mismatches": plain["mismatches"],
-            "inference": instructions(plain["inference_ticks"], kept),
-            "preprocess": instructions(plain["preprocess_ticks"], plain["frames"]),
-            "ops": {i: instructions(t, kept) for i, t in hooked["op_ticks"].items() if t},
+            "inference": plain["instructions_per_inference"], "preprocess": plain["instructions_per_preprocessing"],
+            "ops": hooked["op_instructions"],
             "flash_kib": round(flash_kib, 2), "ram_kib": round(ram_kib, 2), "lib_elf": lib_elf}
 
 
@@ -127,7 +126,6 @@ def main() -> int:
     op_names = {op.index: op.opcode for op in ops}
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp)
-        write_bench_data(build / "bench_data.h", frames, expected)
         results = [measure(export_dir, frames, expected, opt, build) for opt in args.opts]
         cycles = {r["opt"]: estimate_cycles(r["lib_elf"], r["inference"]) for r in results}
     _print(results, op_names, cycles)

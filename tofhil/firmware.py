@@ -84,6 +84,17 @@ def build_project(project_dir: Path) -> FirmwareImage:
     return _image(project, manifest, sections)
 
 
+def build_variant(project_dir: Path, variables: dict[str, str]) -> Path:
+    """Build a copy of a project with ``make VAR=value ...`` (``OPT``, ``EXTRA_CFLAGS``, ``CC``), uncached;
+    returns the ELF (or the host executable). Benchmarks compare builds with it."""
+    project = Path(project_dir).resolve()
+    manifest = _read_manifest(project)
+    _run(["make", "-C", str(project), "--no-print-directory", *(f"{k}={v}" for k, v in variables.items())],
+         project, manifest["board"])
+    stem = project / OUTPUT_STEM
+    return stem.with_suffix(".elf") if manifest["kind"] != "host" else stem
+
+
 def templates_hash() -> str:
     """sha256 over every firmware template and runtime file (names and contents)."""
     root = templates_dir()

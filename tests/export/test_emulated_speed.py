@@ -39,3 +39,21 @@ def test_a_library_without_preprocessing_gets_null_figures_and_the_reason(tmp_pa
     speed = measure_emulated_speed(tmp_path, b"", None, has_preprocessing=False)
     assert speed["instructions_per_inference"] is None and speed["instructions_per_preprocessing"] is None
     assert "preprocessing" in speed["reason"] or "not found" in speed["reason"]
+
+
+def test_the_real_firmware_takes_other_flags_and_times_each_op(tmp_path, arm_cc):
+    """What a compile-flag benchmark calls: another -O level and extra flags reach the build, and the per-op
+    counts add up to about the whole inference (each op's hook costs a few instructions)."""
+    from tofhil.emulated_speed import measure_firmware_speed
+    from training.export.emulated_speed import reference_frames
+
+    require_tool("qemu-system-arm")
+    model_bytes, spec = _st_model_bytes(), PreprocessingSpec()
+    library = generate_library(model_bytes, tmp_path, spec)
+    frames, expected = reference_frames(model_bytes, spec)
+    fast = measure_firmware_speed(library.directory, frames, expected, per_op=True)
+    small = measure_firmware_speed(library.directory, frames, expected, opt="-Os", extra_cflags=("-fno-inline",))
+    assert fast["mismatches"] == small["mismatches"] == 0
+    assert small["opt"] == "-Os" and small["instructions_per_inference"] != fast["instructions_per_inference"]
+    ops = sum(fast["op_instructions"].values())
+    assert 0.9 * fast["instructions_per_inference"] < ops < 1.2 * fast["instructions_per_inference"]

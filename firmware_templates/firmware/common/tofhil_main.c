@@ -6,9 +6,16 @@
 #include "tofhil_app.h"
 #include "tofhil_board.h"
 
+#ifdef TOFHIL_BENCH
+int tofhil_bench_run(void); /* tofhil_bench.c: the emulated-speed build only */
+#endif
+
 int main(void)
 {
     tofhil_board_init();
+#ifdef TOFHIL_BENCH
+    return tofhil_bench_run();
+#endif
     tofhil_app_run();
     return 0;
 }
