@@ -29,7 +29,7 @@ def pytest_generate_tests(metafunc):
         mode = metafunc.config.getoption("hil_mode") or "both"
         metafunc.parametrize("hil_mode", MODES if mode == "both" else (mode,), scope="session")
     if "hil_gate" in metafunc.fixturenames:
-        from hil.gates import gate_names
+        from hil.report.gates import gate_names
 
         metafunc.parametrize("hil_gate", gate_names(), scope="session")
 

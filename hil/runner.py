@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.client import DeviceClient
+from hil.protocol.client import DeviceClient
 from hil.errors import HilError
 from hil.links import open_link
 from hil.protocol.messages import InferRaw, InferTensor
 from tofhil.atomic import write_text_atomic
-from hil.results_log import ResultsLog, completed_indices
-from hil.serial_log import SerialLog
+from hil.report.results_log import ResultsLog, completed_indices
+from hil.links.serial_log import SerialLog
 from hil.targets import make_target
 from tofhil.folders import ExportFolder, RunFolder
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import HilError
-from hil.gates import GateThresholds, evaluate_gates
+from hil.report.gates import GateThresholds, evaluate_gates
 from hil.runner import BoardOptions, BoardSession, ensure_export, validate
 from tofhil.folders import RunFolder
 from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \

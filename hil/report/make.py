@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.gates import GateResult, GateThresholds, evaluate_gates
+from hil.report.gates import GateResult, GateThresholds, evaluate_gates
 from hil.report.metrics import build_report
 from hil.report.mlflow_log import log_report_to_mlflow
 from hil.report.records import ValidationData, load_validation

@@ -12,7 +12,7 @@ from typing import Any
 
 from serial.tools.list_ports import comports
 
-from hil.discovery import BoardPort, PortLister, find_board_port
+from hil.targets.discovery import BoardPort, PortLister, find_board_port
 from hil.errors import BoardNotFoundError, BoardSpecError, FlashError
 from hil.flashers import Flasher, select_flasher
 from hil.spec_fields import board_name, spec_field

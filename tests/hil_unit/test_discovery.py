@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hil.discovery import BoardPort, find_board_port, is_url, list_board_ports, usb_ids
+from hil.targets.discovery import BoardPort, find_board_port, is_url, list_board_ports, usb_ids
 from hil.errors import BoardNotFoundError
 from tests.hil_unit.fake_usb import ST_VID, nucleo, nucleo_spec, other_devices, port
 

@@ -190,6 +190,6 @@ def test_incomplete_run_is_reported_as_such(tmp_path):
 
 
 def test_report_package_imports_no_tensorflow():
-    code = ("import sys, hil.report, hil.report.mlflow_log, hil.gates; "
+    code = ("import sys, hil.report, hil.report.mlflow_log, hil.report.gates; "
             "sys.exit(1 if {'tensorflow', 'keras'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 
-from hil.gates import GateThresholds, evaluate_gates
+from hil.report.gates import GateThresholds, evaluate_gates
 from hil.report import build_report, load_validation, summary_text, write_report_files
 from hil.report.mlflow_log import log_report, log_report_to_mlflow, report_metrics, tracking_target
 from tests.hil_unit.report_fixtures import hand_case, write_folder

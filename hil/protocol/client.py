@@ -18,7 +18,7 @@ from hil.errors import DeviceTimeoutError, ProtocolError, StaleFirmwareError
 from hil.protocol.codec import SEQ_UNKNOWN, FrameDecoder, FrameError, Packet
 from hil.protocol.messages import HelloRequest, StatsRequest, decode_message, encode_message
 from hil.protocol.replies import Error, Hello, Stats
-from hil.serial_log import SerialLog
+from hil.links.serial_log import SerialLog
 
 
 @dataclass
