@@ -42,7 +42,12 @@ class BoardOptions:
 
 @dataclass
 class BoardSession:
-    """A board running the run's firmware, handshaken; ``close()`` releases everything (idempotent)."""
+    """A board running the run's firmware, handshaken; ``close()`` releases everything (idempotent).
+
+    A small strategy: ``open()`` walks new -> built -> started -> linked -> handshaken (``state``). A failure is
+    sticky: it is kept in ``failure`` and raised again by every later ``open()``, so a board that cannot come
+    up is not brought up again by the CLI, the pytest plugin or a board farm that reuses the session.
+    """
 
     options: BoardOptions
     run: RunFolder
@@ -55,21 +60,36 @@ class BoardSession:
     client: DeviceClient | None = None
     serial_log: SerialLog | None = None
     timings: dict = field(default_factory=dict)
+    state: str = "new"  # new | built | started | linked | handshaken
+    failure: Exception | None = None
 
     def open(self) -> BoardSession:
+        if self.failure is not None:
+            raise self.failure
+        if self.state == "handshaken":
+            return self
+        try:
+            self._bring_up()
+        except Exception as exc:
+            self.failure = exc
+            raise
+        return self
+
+    def _bring_up(self) -> None:
         from tofhil.boards import load_board
 
         self.spec = load_board(self.options.board)
         started = time.perf_counter()
         self.export = ensure_export(self.run)
         self.image = build_firmware(self.export, self.options.board)
+        self.state = "built"
         self.timings["build_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         self.target = make_target(self.spec, self.options, self.log_dir)
         url = self.target.start(self.image)
+        self.state = "started"
         self._connect(url)
         self.timings["bring_up_s"] = round(time.perf_counter() - started, 2)
-        return self
 
     def _open_link(self, url: str):
         if self.options.link_wrapper:
@@ -78,11 +98,13 @@ class BoardSession:
 
     def _connect(self, url: str) -> None:
         self.link = self._open_link(url)
+        self.state = "linked"
         self.serial_log = SerialLog(self.log_dir / "serial.log")
         self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
                                    max_attempts=self.options.max_attempts,
                                    expected_sha256=self.export.model_sha256())
         self.client.handshake()
+        self.state = "handshaken"
 
     def restart(self) -> None:
         """Reset the board through its target, then handshake again and re-check the model before going on
@@ -114,6 +136,8 @@ class BoardSession:
                     closer()
                 except Exception:  # noqa: BLE001 - closing must go on; the original error matters
                     pass
+        if self.failure is None:
+            self.state = "new"
 
     def __enter__(self) -> BoardSession:
         return self.open()

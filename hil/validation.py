@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import HilError
-from hil.report.gates import GateThresholds, evaluate_gates
+from hil.report.gates import GateThresholds
 from hil.runner import BoardOptions, BoardSession, ensure_export, validate
 from tofhil.folders import RunFolder
 from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \
@@ -108,17 +108,13 @@ def prepare_frames(settings: Settings) -> tuple[TestFrames, dict]:
 
 
 def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunFolder | None = None):
-    from hil.report import build_report, load_validation, summary_text, write_report_files
+    """(report, gate results, summary text) of a finished stream, every report file written (and tracked in the
+    training run's MLflow when ``training_run`` is given)."""
+    from hil.report import make_report, summary_text
 
-    data = load_validation(output_dir)
-    report = build_report(data)
-    results = evaluate_gates(report, gates, evidence_path=str(output_dir / "hil_report.json"))
-    write_report_files(data, report, results)
-    if training_run is not None:
-        from hil.report.mlflow_log import log_report
-
-        log_report(output_dir, report, training_run.path, gate_results=results)
-    return report, results, summary_text(report, results)
+    made = make_report(output_dir, gates, track=training_run is not None,
+                       run_dir=training_run.path if training_run is not None else None)
+    return made.report, made.gates, summary_text(made.report, made.gates)
 
 
 def run_validation(request: ValidationRequest, session: BoardSession | None = None) -> ValidationOutcome:
