@@ -17,6 +17,7 @@ import numpy as np
 from tofhil.paths import templates_dir
 from training.data import preprocess as pp
 from training.errors import ExportError
+from training.export.layer_kinds import kernel_structs
 from training.export.lowering import LoweredModel
 from training.export.planner import ArenaPlan
 from training.export.specialize import Specialization, specialize
@@ -135,9 +136,7 @@ def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str
             "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
             "scratch": _scratch(model, specs),
             "ops": [_op_context(op, model, plan, specs.get(op.index)) for op in model.ops],
-            "kernel_structs": {"conv2d": "tofhil_conv_t", "depthwise_conv2d": "tofhil_conv_t",
-                               "fully_connected": "tofhil_fully_connected_t", "max_pool": "tofhil_pool_t",
-                               "avg_pool": "tofhil_pool_t", "softmax": "tofhil_softmax_t", "add": "tofhil_add_t"}}
+            "kernel_structs": kernel_structs()}
 
 
 def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: str) -> dict:

@@ -16,8 +16,6 @@ from training.errors import ExportError
 from training.export import limits, qmath
 from training.export.tflite_graph import Graph, OperatorInfo, TensorInfo
 
-SUPPORTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D",
-                 "RESHAPE", "SOFTMAX", "ADD", "QUANTIZE", "DEQUANTIZE")
 SUPPORTED_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 UINT16_MAX = 65535
 
@@ -314,3 +312,4 @@ _LOWERERS = {"CONV_2D": _lower_conv, "DEPTHWISE_CONV_2D": _lower_conv, "FULLY_CO
              "MAX_POOL_2D": _lower_pool, "AVERAGE_POOL_2D": _lower_pool, "RESHAPE": _lower_reshape,
              "SOFTMAX": _lower_softmax, "ADD": _lower_add, "QUANTIZE": _lower_quantize,
              "DEQUANTIZE": _lower_dequantize}
+SUPPORTED_OPS = tuple(_LOWERERS)  # each lowers to a kind of training/export/layer_kinds.py
