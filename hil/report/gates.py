@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hil.errors import HilError
 from tofhil import gate_thresholds as thresholds
+from tofhil.board_parse import KINDS as BOARD_KINDS
 
 PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
 FRACTION_GATES = ("min_accuracy", "min_exact_agreement")
@@ -101,12 +102,11 @@ def _firmware(key: str):
     return read
 
 
+# board kinds a gate means something on; accuracy and agreement: every kind tofhil.board_parse knows
 REAL, EMULATED, MCU = ("physical",), ("qemu",), ("physical", "qemu")
 MEASURES = {
-    "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", REAL + EMULATED + ("host",), "",
-                                _device_accuracy_low),
-    "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", REAL + EMULATED + ("host",), "",
-                                       _exact_rate),
+    "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", BOARD_KINDS, "", _device_accuracy_low),
+    "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", BOARD_KINDS, "", _exact_rate),
     "max_latency_ms": GateMeasure("ms", "latency.inference.us", REAL,
                                   "time is measured on real boards only; the emulator counts instructions "
                                   "(use max_instructions), the host's wall time says nothing of a board",
