@@ -83,7 +83,7 @@ def run_table() -> tuple[Option, ...]:
         Option("mode", "what to stream: raw sensor frames or int8 tensors (pytest hil: both by default)",
                choices=("raw", "tensor"), pytest_choices=("raw", "tensor", "both")),
         Option("limit", "validate N frames spread over the test set", type=int, metavar="N"),
-        Option("gate", "override a gate of hil.report.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
+        Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
                repeat=True, metavar="NAME=VALUE"),
     )
 

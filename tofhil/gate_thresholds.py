@@ -1,4 +1,4 @@
-"""The pass/fail thresholds of a HIL validation, typed once: the run config's ``hil.report.gates`` section
+"""The pass/fail thresholds of a HIL validation, typed once: the run config's ``hil.gates`` section
 (``training.config`` validates YAML against these fields' metadata) and the gates ``hil.report.gates`` judges.
 
 Each gate is on (a number) or off (null). The field metadata is the config validator's: inclusive ``range``,

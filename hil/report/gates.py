@@ -1,4 +1,4 @@
-"""Merge gates: thresholds from the config's ``hil.report.gates`` (and the command line) judged on a report.
+"""Merge gates: thresholds from the config's ``hil.gates`` (and the command line) judged on a report.
 
 Each gate is on (a number) or off (null). A gate that does not fit the board (latency in milliseconds on the
 emulator, whose timer counts instructions) is reported as "not applicable", never as passed; a gate that is on
@@ -27,20 +27,20 @@ class GateThresholds(thresholds.GateThresholds):
 
     @classmethod
     def from_config(cls, section=None) -> GateThresholds:
-        """From ``hil.report.gates``: a mapping, a config dataclass, or ``None`` (defaults)."""
+        """From ``hil.gates``: a mapping, a config dataclass, or ``None`` (defaults)."""
         if section is None:
             return cls()
         if dataclasses.is_dataclass(section):
             section = dataclasses.asdict(section)
         if not isinstance(section, Mapping):
-            raise HilError(f"hil.report.gates must be a mapping of gate names to numbers or null, got {section!r}")
+            raise HilError(f"hil.gates must be a mapping of gate names to numbers or null, got {section!r}")
         return cls().with_overrides(section)
 
     def with_overrides(self, overrides: Mapping[str, object]) -> GateThresholds:
         names = gate_names()
         unknown = sorted(set(overrides) - set(names))
         if unknown:
-            raise HilError(f"hil.report.gates: unknown gate {unknown[0]!r}; allowed: {', '.join(names)}")
+            raise HilError(f"hil.gates: unknown gate {unknown[0]!r}; allowed: {', '.join(names)}")
         checked = {name: _threshold(name, value) for name, value in overrides.items()}
         return dataclasses.replace(self, **checked)
 
@@ -130,7 +130,7 @@ def parse_gate_overrides(items: Iterable[str]) -> dict[str, float | None]:
     overrides = {}
     for item in items:
         name, sep, value = item.partition("=")
-        name = name.strip().removeprefix("hil.report.gates.")
+        name = name.strip().removeprefix("hil.gates.")
         if not sep or name not in gate_names():
             raise HilError(f"gate override {item!r}: expected NAME=VALUE with NAME one of {', '.join(gate_names())}")
         overrides[name] = value.strip()
@@ -180,13 +180,13 @@ def _threshold(name: str, value) -> float | None:
         try:
             value = float(value)
         except ValueError:
-            raise HilError(f"hil.report.gates.{name}: expected a number or null, got {value!r}") from None
+            raise HilError(f"hil.gates.{name}: expected a number or null, got {value!r}") from None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise HilError(f"hil.report.gates.{name}: expected a number or null, got {value!r}")
+        raise HilError(f"hil.gates.{name}: expected a number or null, got {value!r}")
     if name in FRACTION_GATES and not 0.0 <= value <= 1.0:
-        raise HilError(f"hil.report.gates.{name}: expected a fraction in [0, 1] (0.9 for 90 %), got {value}")
+        raise HilError(f"hil.gates.{name}: expected a fraction in [0, 1] (0.9 for 90 %), got {value}")
     if name not in FRACTION_GATES and value <= 0:
-        raise HilError(f"hil.report.gates.{name}: expected a number > 0, got {value}")
+        raise HilError(f"hil.gates.{name}: expected a number > 0, got {value}")
     return float(value)

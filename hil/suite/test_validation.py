@@ -58,7 +58,7 @@ def test_every_report_file_written(hil_outcome):
 
 
 def test_gate(hil_gate, hil_outcome, record_property):
-    """One test per gate of hil.report.gates: fails with the measured value, the threshold and the evidence path."""
+    """One test per gate of hil.gates: fails with the measured value, the threshold and the evidence path."""
     result = next(g for g in hil_outcome.gates if g.name == hil_gate)
     record_property(f"gate_{hil_gate}", f"{result.status}: {result.measured} vs {result.threshold} {result.unit}")
     assert result.passed is not False, result.message

@@ -1,4 +1,4 @@
-"""Gates: thresholds from hil.report.gates and the command line, judged on a report; never a silent pass."""
+"""Gates: thresholds from hil.gates and the command line, judged on a report; never a silent pass."""
 import pytest
 
 from hil.errors import HilError
@@ -86,7 +86,7 @@ def test_a_gate_that_is_on_but_unmeasured_fails(tmp_path):
 
 def test_command_line_overrides_win_and_null_turns_a_gate_off():
     gates = GateThresholds.from_config({"min_accuracy": 0.8, "max_latency_ms": 2})
-    overrides = parse_gate_overrides(["min_accuracy=0.9", "hil.report.gates.max_latency_ms=null",
+    overrides = parse_gate_overrides(["min_accuracy=0.9", "hil.gates.max_latency_ms=null",
                                       "min_exact_agreement=off"])
     merged = gates.with_overrides(overrides)
     assert (merged.min_accuracy, merged.max_latency_ms, merged.min_exact_agreement) == (0.9, None, None)

@@ -21,29 +21,29 @@ def write(tmp_path, hil=None):
 def test_defaults(tmp_path):
     hil = load_config(write(tmp_path)).hil
     assert (hil.board, hil.mode, hil.limit, hil.output_dir) == ("qemu-stm32f405", "raw", None, None)
-    assert (hil.report.gates.min_accuracy, hil.report.gates.min_exact_agreement) == (0.80, 1.0)
-    assert hil.report.gates.max_latency_ms is None and hil.report.gates.max_instructions is None
-    assert hil.report.gates.max_flash_kib is None and hil.report.gates.max_ram_kib is None
+    assert (hil.gates.min_accuracy, hil.gates.min_exact_agreement) == (0.80, 1.0)
+    assert hil.gates.max_latency_ms is None and hil.gates.max_instructions is None
+    assert hil.gates.max_flash_kib is None and hil.gates.max_ram_kib is None
 
 
 def test_values_and_overrides(tmp_path):
     path = write(tmp_path, {"mode": "tensor", "limit": 100, "output_dir": "hil_out", "gates": {"max_ram_kib": 1.5}})
-    hil = load_config(path, ["hil.report.gates.min_accuracy=0.9", "hil.report.gates.max_instructions=80000"]).hil
+    hil = load_config(path, ["hil.gates.min_accuracy=0.9", "hil.gates.max_instructions=80000"]).hil
     assert hil.mode == "tensor" and hil.limit == 100 and hil.output_dir == str(tmp_path / "hil_out")
-    assert hil.report.gates.max_ram_kib == 1.5 and hil.report.gates.min_accuracy == 0.9 and hil.report.gates.max_instructions == 80000.0
+    assert hil.gates.max_ram_kib == 1.5 and hil.gates.min_accuracy == 0.9 and hil.gates.max_instructions == 80000.0
 
 
 @pytest.mark.parametrize("hil,message", [
     ({"bogus": 1}, "hil: unknown key(s) ['bogus']"),
-    ({"gates": {"max_latency": 3}}, "hil.report.gates: unknown key(s) ['max_latency']"),
+    ({"gates": {"max_latency": 3}}, "hil.gates: unknown key(s) ['max_latency']"),
     ({"mode": "bytes"}, "hil.mode: 'bytes' is not one of ['raw', 'tensor']"),
     ({"limit": 0}, "hil.limit: 0 is out of range"),
     ({"limit": 2.5}, "hil.limit: expected a whole number"),
-    ({"gates": {"min_accuracy": 1.2}}, "hil.report.gates.min_accuracy: 1.2 is out of range [0.0, 1.0]"),
-    ({"gates": {"min_exact_agreement": -0.1}}, "hil.report.gates.min_exact_agreement: -0.1 is out of range"),
-    ({"gates": {"max_flash_kib": 0}}, "hil.report.gates.max_flash_kib: 0.0 must be a positive number"),
-    ({"gates": {"max_latency_ms": float("inf")}}, "hil.report.gates.max_latency_ms: inf is out of range"),
-    ({"gates": {"max_instructions": "many"}}, "hil.report.gates.max_instructions: expected a number"),
+    ({"gates": {"min_accuracy": 1.2}}, "hil.gates.min_accuracy: 1.2 is out of range [0.0, 1.0]"),
+    ({"gates": {"min_exact_agreement": -0.1}}, "hil.gates.min_exact_agreement: -0.1 is out of range"),
+    ({"gates": {"max_flash_kib": 0}}, "hil.gates.max_flash_kib: 0.0 must be a positive number"),
+    ({"gates": {"max_latency_ms": float("inf")}}, "hil.gates.max_latency_ms: inf is out of range"),
+    ({"gates": {"max_instructions": "many"}}, "hil.gates.max_instructions: expected a number"),
 ])
 def test_errors_name_file_and_key(tmp_path, hil, message):
     path = write(tmp_path, hil)
