@@ -14,8 +14,16 @@ from hil.options import add_cli_options, board_options, board_table, run_table, 
 from tofhil.errors import ToolError
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A bad option ends in one line naming it (``python -m hil run: error: argument --limit: ...``), exit 2;
+    ``--help`` shows the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hil", description="Hardware-in-the-loop validation of an "
+    parser = OneLineErrors(prog="python -m hil", description="Hardware-in-the-loop validation of an "
                                      "exported int8 model on an STM32 board, QEMU or the host.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("boards", help="list the board descriptions").set_defaults(func=cmd_boards)

@@ -50,6 +50,36 @@ class Option:
         return kwargs
 
 
+def positive_int(text: str) -> int:
+    """A whole number > 0 (``--limit``, ``--attempts``); argparse names the option in its error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds > 0 (``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def flasher_name(text: str) -> str:
+    from hil.flashers import FLASHERS
+
+    if text not in FLASHERS:
+        raise argparse.ArgumentTypeError(f"unknown flasher {text!r}; expected one of {', '.join(FLASHERS)}")
+    return text
+
+
 def _flasher_help() -> str:
     from hil.flashers import FLASHERS
 
@@ -65,11 +95,11 @@ def board_table() -> tuple[Option, ...]:
                type=Path),
         Option("port", "serial device or pyserial URL (rfc2217://host:port, ...); for host/QEMU: attach to it"),
         Option("probe", "ST-LINK serial number, when several boards are attached"),
-        Option("flasher", _flasher_help()),
+        Option("flasher", _flasher_help(), type=flasher_name),
         Option("no-flash", "use the firmware already on the board", flag=True),
-        Option("timeout", "seconds without a reply before a resend", type=float, default=2.0, metavar="S",
+        Option("timeout", "seconds without a reply before a resend", type=positive_seconds, default=2.0, metavar="S",
                pytest_prefixed=True),
-        Option("attempts", "sends of one request before giving up", type=int, default=10, metavar="N"),
+        Option("attempts", "sends of one request before giving up", type=positive_int, default=10, metavar="N"),
         Option("link", "wrap the link URL, e.g. 'faulty://?drop=0.01&corrupt=0.01&seed=1&inner={url}'",
                metavar="URL", pytest_prefixed=True),
     )
@@ -82,7 +112,7 @@ def run_table() -> tuple[Option, ...]:
                pytest_prefixed=True),
         Option("mode", "what to stream: raw sensor frames or int8 tensors (pytest hil: both by default)",
                choices=("raw", "tensor"), pytest_choices=("raw", "tensor", "both")),
-        Option("limit", "validate N frames spread over the test set", type=int, metavar="N"),
+        Option("limit", "validate N frames spread over the test set", type=positive_int, metavar="N"),
         Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
                repeat=True, metavar="NAME=VALUE"),
     )

@@ -56,8 +56,8 @@ def hil_request(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def hil_settings(hil_request):
-    from hil.validation import resolve_settings
+def hil_settings(hil_request, pytestconfig):
+    from hil.validation import check_output_dir, resolve_settings
 
     def make():
         import dataclasses
@@ -67,6 +67,9 @@ def hil_settings(hil_request):
         hil_request.options.board = settings.board
         base = hil_request.output_dir or (settings.run.hil_dir /
                                           f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
+        mode = pytestconfig.getoption("hil_mode") or "both"
+        for streamed in MODES if mode == "both" else (mode,):  # before the board's serial.log is opened
+            check_output_dir(Path(base) / streamed)
         return dataclasses.replace(settings, output_dir=Path(base))
 
     return _clean_failure(make)

@@ -7,6 +7,7 @@ arrive, ``references.npz``, ``run_meta.json``, ``serial.log``).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import subprocess
@@ -15,14 +16,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.protocol.client import DeviceClient
-from hil.errors import HilError
+import serial
+
+from hil.errors import HilError, LinkError
 from hil.links import open_link
-from hil.protocol.messages import InferRaw, InferTensor
-from tofhil.atomic import write_text_atomic
-from hil.report.results_log import ResultsLog, completed_indices
 from hil.links.serial_log import SerialLog
+from hil.protocol.client import DeviceClient
+from hil.protocol.messages import InferRaw, InferTensor
+from hil.report.results_log import ResultsLog, completed_indices
 from hil.targets import make_target
+from tofhil.atomic import write_text_atomic
 from tofhil.folders import ExportFolder, RunFolder
 
 
@@ -103,8 +106,20 @@ class BoardSession:
         self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
                                    max_attempts=self.options.max_attempts,
                                    expected_sha256=self.export.model_sha256())
-        self.client.handshake()
+        with self.link_broken_is_an_error("during the handshake"):
+            self.client.handshake()
         self.state = "handshaken"
+
+    @contextlib.contextmanager
+    def link_broken_is_an_error(self, when: str, results: Path | None = None):
+        """A link the board (or its emulator) closed is a :class:`LinkError` naming the board and the cause,
+        not pyserial's traceback; what was streamed stays in ``results`` for ``--resume``."""
+        try:
+            yield
+        except serial.SerialException as exc:
+            kept = f"; the results so far are in {results} (--resume continues)" if results else ""
+            log = f"; serial log: {self.serial_log.path}" if getattr(self.serial_log, "path", None) else ""
+            raise LinkError(f"board {self.options.board}: the link broke {when} ({exc}){kept}{log}") from None
 
     def restart(self) -> None:
         """Reset the board through its target, then handshake again and re-check the model before going on
@@ -156,8 +171,15 @@ def ensure_export(run: RunFolder) -> ExportFolder:
     result = subprocess.run([sys.executable, "-m", "training", "export", str(run.path)], capture_output=True,
                             text=True)
     if result.returncode != 0:
-        raise HilError(f"export of {run.path} failed:\n{(result.stderr or result.stdout).strip()[-2000:]}")
+        raise HilError(f"export of {run.path} failed: {step_error(result.stderr or result.stdout)}")
     return ExportFolder.open(run.export_dir)
+
+
+def step_error(output: str) -> str:
+    """A ``python -m training`` step's own one-line error (``error: ...``), else its last line."""
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
+    return errors[-1] if errors else (lines[-1] if lines else "(no output)")
 
 
 def build_firmware(export: ExportFolder, board: str):
@@ -185,21 +207,27 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     try:
         requests = ((i, _request(frames, references, mode, i)) for i in indices)
         resets = set(session.planned_resets)
-        for index, result, attempts in session.client.stream(requests):
-            log.append(_record(frames, index, result, attempts))
-            bar.update(1)
-            if index in resets:
-                resets.discard(index)
-                session.restart()
-            if on_frame:
-                on_frame(index)
+        with session.link_broken_is_an_error("while streaming", output_dir / "results.jsonl"):
+            _stream(session, requests, resets, log, bar, frames, on_frame)
     finally:
         log.close()
         bar.close()
-    _write_meta(session, frames, mode, output_dir, time.perf_counter() - started,
-                session.client.counters.bytes_sent - sent_before,
-                session.client.counters.bytes_received - received_before, len(indices))
+    with session.link_broken_is_an_error("after streaming", output_dir / "results.jsonl"):
+        _write_meta(session, frames, mode, output_dir, time.perf_counter() - started,
+                    session.client.counters.bytes_sent - sent_before,
+                    session.client.counters.bytes_received - received_before, len(indices))
     return output_dir
+
+
+def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_frame) -> None:
+    for index, result, attempts in session.client.stream(requests):
+        log.append(_record(frames, index, result, attempts))
+        bar.update(1)
+        if index in resets:
+            resets.discard(index)
+            session.restart()
+        if on_frame:
+            on_frame(index)
 
 
 def _frame_indices(frames, references: dict, mode: str) -> list[int]:

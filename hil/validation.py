@@ -8,6 +8,7 @@ plugin both call :func:`run_validation` / its parts.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from hil.errors import HilError
 from hil.report.gates import GateThresholds
-from hil.runner import BoardOptions, BoardSession, ensure_export, validate
+from hil.runner import BoardOptions, BoardSession, ensure_export, step_error, validate
+from tofhil.boards import load_board
 from tofhil.folders import RunFolder
 from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \
     write_references
@@ -56,8 +58,13 @@ class Settings:
 
 
 def resolve_settings(request: ValidationRequest) -> Settings:
-    """The run's settings with the request's on top; the run is exported first (the references need it)."""
+    """The run's settings with the request's on top; the run is exported first (the references need it).
+    Every option is checked before a board is started or a file is written in the output folder."""
     run = RunFolder.open(request.run_dir) if request.run_dir else RunFolder.newest()
+    if request.options.board:
+        load_board(request.options.board)  # an unknown board is refused before the export
+    if request.output_dir is not None:
+        check_output_dir(Path(request.output_dir), request.resume)
     ensure_export(run)
     inputs = make_inputs(run, request.overrides, request.limit)
     hil = inputs.hil
@@ -70,9 +77,28 @@ def resolve_settings(request: ValidationRequest) -> Settings:
     if output_dir is None:
         output_dir = run.hil_dir / f"{board}-{mode}-{time.strftime('%Y_%m_%d_%H_%M_%S')}"
     output_dir = Path(output_dir)
+    check_output_dir(output_dir, request.resume)
+    if not request.options.board:
+        load_board(board)
+    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs)
+
+
+def check_output_dir(output_dir: Path, resume: bool = False) -> None:
+    """The output folder can be used: a folder (made now if missing), and not one holding a finished or
+    interrupted validation unless ``--resume`` continues it. Nothing in it is written before this passes."""
     if output_dir.exists() and not output_dir.is_dir():
         raise HilError(f"--output-dir {output_dir} is a file; name a folder")
-    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs)
+    results = output_dir / "results.jsonl"
+    if not resume and results.exists():
+        raise HilError(f"{results} exists: pass --resume to continue that run, or another --output-dir")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-check-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise HilError(f"--output-dir {output_dir}: cannot write there ({exc.strerror or exc}); "
+                       "name a folder you can write to") from None
 
 
 def make_inputs(run: RunFolder, overrides: list[str], limit: int | None) -> ValidationInputs:
@@ -82,15 +108,8 @@ def make_inputs(run: RunFolder, overrides: list[str], limit: int | None) -> Vali
                    *(["--limit", str(limit)] if limit is not None else []), *overrides]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise HilError(_last_error_line(result.stderr or result.stdout, f"python -m training hil-inputs {run.path}"))
+            raise HilError(f"the test set of {run.path}: {step_error(result.stderr or result.stdout)}")
         return read_inputs(Path(folder))
-
-
-def _last_error_line(output: str, what: str) -> str:
-    """The step's own one-line error (``error: ...``), else its last line."""
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
-    return errors[-1] if errors else f"{what} failed: {lines[-1] if lines else '(no output)'}"
 
 
 def prepare_frames(settings: Settings) -> tuple[TestFrames, dict]:

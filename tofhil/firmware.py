@@ -23,6 +23,7 @@ from tofhil import elf_size
 from tofhil.board_spec import BoardSpec
 from tofhil.boards import load_board
 from tofhil.firmware_context import firmware_context
+from tofhil.folders import TFLITE_NAME
 from tofhil.paths import templates_dir
 
 MANIFEST = "tofhil_project.json"
@@ -116,6 +117,13 @@ def _library_sha256(export_dir: Path) -> str:
     match = _SHA256_DEFINE.search((export_dir / "tofhil_model.h").read_text())
     if match is None:
         raise FirmwareBuildError(f"{export_dir / 'tofhil_model.h'}: no TOFHIL_MODEL_SHA256 define; re-export the model")
+    tflite = export_dir / TFLITE_NAME
+    if tflite.is_file():  # the file itself, never its .sha256 side file: it may have changed after the export
+        actual = hashlib.sha256(tflite.read_bytes()).hexdigest()
+        if actual != match.group(1):
+            raise FirmwareBuildError(f"{tflite}: sha256 {actual} is not the model the C library beside it was "
+                                     f"generated from ({match.group(1)}): the file changed after the export; "
+                                     "run `python -m training export RUN_DIR` again")
     return match.group(1)
 
 

@@ -7,6 +7,7 @@ no Dropout layer is an error, and so is a Dropout layer with ``dropout`` unset.
 from __future__ import annotations
 
 import importlib.util
+import zipfile
 from pathlib import Path
 
 import keras
@@ -40,10 +41,23 @@ def load_model_file(path: str | Path) -> keras.Model:
         raise ModelError(f"{path}: a model file must end in .h5 or .keras")
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
+    if not _has_model_signature(path):
+        kind = "a .keras file is a zip archive" if path.suffix == ".keras" else "an .h5 file is an HDF5 file"
+        raise ModelError(f"{path}: not a Keras model ({kind} and this one is not: corrupt or truncated); "
+                         "train again or restore the file")
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a bad file
         raise ModelError(f"{path}: cannot load as a Keras model ({type(exc).__name__}: {exc})") from exc
+
+
+def _has_model_signature(path: Path) -> bool:
+    """The container Keras expects, checked first: Keras calls an unreadable .keras file "not found"."""
+    if path.suffix == ".keras":
+        return zipfile.is_zipfile(path)
+    with path.open("rb") as file:  # HDF5's signature at offset 0 (or 512, 1024, ... after a user block)
+        head = file.read(4096)
+    return any(head[offset:offset + 8] == b"\x89HDF\r\n\x1a\n" for offset in (0, 512, 1024, 2048))
 
 
 def _apply_dropout_rules(model: keras.Model, dropout: float | None, path) -> None:
