@@ -82,8 +82,11 @@ def test_model_file_problems(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         model_for_config(config(model_path=str(tmp_path / "m.h5")), 3)
     (tmp_path / "junk.h5").write_bytes(b"junk")
-    with pytest.raises(ModelError, match="cannot load as a Keras model"):
+    with pytest.raises(ModelError, match=r"not a Keras model \(an \.h5 file is an HDF5 file and this one is not"):
         model_for_config(config(model_path=str(tmp_path / "junk.h5")), 3)
+    (tmp_path / "junk.keras").write_bytes(b"junk")
+    with pytest.raises(ModelError, match=r"not a Keras model \(a \.keras file is a zip archive and this one is not"):
+        model_for_config(config(model_path=str(tmp_path / "junk.keras")), 3)
 
 
 def test_output_size_must_match_classes(tmp_path):
