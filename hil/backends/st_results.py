@@ -126,9 +126,14 @@ def benchmark_figures(result) -> dict:
       included;
     - older: ``rom_size`` is the weights, ``ram_size`` the activations; the library is
       ``estimated_library_*`` (kernel + extra + toolchain) and the totals are the sums.
+
+    The newer client fills ``rom_size``/``ram_size`` with totals only from the tool's c-info report; from a
+    legacy reply without it (``info`` None) it still copies the report's weights and activations there, so
+    such a result is read the older way.
     """
     io = _count(result, "total_ram_io_size", False)
-    if hasattr(result, "weights") and hasattr(result, "activations_size"):
+    newer = hasattr(result, "weights") and hasattr(result, "activations_size")
+    if newer and _field(result, "info", False) is not None:
         figures = _footprint(_count(result, "weights"), _count(result, "activations_size"), io,
                              _count(result, "rom_size"), _count(result, "ram_size"))
         figures["client_shape"] = "totals in rom_size/ram_size (client with weights/activations_size fields)"

@@ -505,3 +505,20 @@ def test_a_waiting_step_shows_progress():
     outcome = deadline.call_with_deadline(slow_step, "benchmark int8 model", 30, progress)
     assert outcome.value == "done"
     assert stream.getvalue().startswith("[st-cloud] benchmark int8 model: 0 s elapsed (limit 30 s)")
+
+
+def test_a_legacy_benchmark_reply_of_the_newer_client_is_read_the_older_way():
+    """Without the tool's c-info report (``info`` None) the newer client copies the legacy report's weights and
+    activations into rom_size/ram_size, as the older client always does (f971224 cloud.py, 'elif result:')."""
+    from collections import namedtuple
+
+    from hil.backends import st_results
+
+    fields = ("activations_size weights macc rom_size total_ram_io_size ram_size date_time cli_version_str info "
+              "cycles duration_ms device cycles_by_macc estimated_library_flash_size estimated_library_ram_size")
+    legacy = namedtuple("BenchmarkResult", fields)(
+        activations_size=0, weights=0, macc=8_134, rom_size=3_232, total_ram_io_size=0, ram_size=736,
+        date_time="", cli_version_str="9.1.0", info=None, cycles=63_000, duration_ms=0.75, device="F401",
+        cycles_by_macc=7, estimated_library_flash_size=13_580, estimated_library_ram_size=1_600)
+    figures = st_results.benchmark_figures(legacy)
+    assert (figures["total_flash_bytes"], figures["total_ram_bytes"]) == (16_812, 2_336)
