@@ -215,8 +215,11 @@ class StCloudBenchmark:
         effective = effective_version(ai)
         record = {"requested": self.options.version, "effective": effective}
         if self.options.version and effective and effective != self.options.version:
-            record["note"] = (f"the client did not match --st-version {self.options.version} and used {effective} "
-                              f"(see docs/st-edge-ai.md for the numbering each client expects)")
+            # the older client maps the STM32Cube.AI numbering onto the service's own; either client silently
+            # takes the latest for a version it does not match: say which one was used
+            record["note"] = (f"--st-version {self.options.version} became ST Edge AI version {effective} in the "
+                              f"client (a version it does not match becomes the latest; see docs/st-edge-ai.md for "
+                              f"the numbering each client expects)")
             self.progress.say(f"warning: {record['note']}")
         self.results.update(st_edge_ai_version=record)
         self.progress.say(f"ST Edge AI version on the cloud: {effective or 'not reported by the client'}")

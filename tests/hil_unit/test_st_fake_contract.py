@@ -155,6 +155,10 @@ def test_failures_raise_the_described_exceptions(fake, monkeypatch):
         ai.benchmark(package.CliParameters(model="m.tflite"), "NUCLEO-F401RE")
     raised["quota_refusal"] = type(quota.value).__name__
     assert raised == described["raises"]
+    cloud = importlib.import_module("stm32ai_dc.backend.cloud.cloud")
+    assert str(expired.value) == described["messages"]["expired_stored_token"]
+    assert str(quota.value) == described["messages"]["quota_refusal"].format(board="NUCLEO-F401RE",
+                                                                                errors=cloud.QUOTA_REFUSAL)
 
 
 def test_the_version_rule_of_each_client(fake):

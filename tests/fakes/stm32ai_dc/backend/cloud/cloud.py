@@ -251,7 +251,7 @@ class CloudBackend(Stm32AiBackend):
 
     def _benchmark_reply(self, options, board_name, timeout):
         case = scenario()
-        if case == "quota":  # the service answers non-200 with 'errors'; the client wraps it like this
+        if case == "quota":  # the service answers non-200 with 'errors'; the client wraps them like this
             raise BenchmarkParameterError(board_name, f"Wrong parameter{' ' * 24}: {QUOTA_REFUSAL}")
         if case == "hang-benchmark":
             time.sleep(float(os.environ.get("FAKE_STM32AI_HANG_S", "30")))
