@@ -30,7 +30,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run folder (saved_models/best_model.h5|.keras and export/model_int8.tflite)")
     parser.add_argument("--st-board", default=None, help="cloud board (default: NUCLEO-F401RE); an unknown name "
                                                          "lists the farm's boards")
-    parser.add_argument("--st-version", default=None, help="ST Edge AI version on the cloud (default: latest)")
+    parser.add_argument("--st-version", default=None, help="ST Edge AI version on the cloud (default: latest; the "
+                                                           "numbering depends on ST's client: docs/st-edge-ai.md)")
     parser.add_argument("--st-timeout", type=float, default=None,
                         help="time limit in seconds of each step: upload, analyze, benchmark (default: st-cloud "
                              "2500, the figure ST's own benchmark script gives its client; stedgeai 600)")

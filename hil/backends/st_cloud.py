@@ -79,7 +79,8 @@ def credentials(environ=None, token_file: Path | None = None) -> tuple[str | Non
     username, password = environ.get("STM32AI_USERNAME"), environ.get("STM32AI_PASSWORD")
     missing = [name for name, value in (("STM32AI_USERNAME", username), ("STM32AI_PASSWORD", password)) if not value]
     raise StCloudLoginError(f"ST Edge AI Developer Cloud needs a MyST login: {' and '.join(missing)} not set and "
-                            f"no stored token {token_file}; export both variables (see docs/st-edge-ai.md)")
+                            f"no stored token {token_file}; export both variables (ST's script names "
+                            f"stmai_username/stmai_password work too; see docs/st-edge-ai.md)")
 
 
 def board_family(board: str) -> str:
