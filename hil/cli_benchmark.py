@@ -30,9 +30,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run folder (saved_models/best_model.h5|.keras and export/model_int8.tflite)")
     parser.add_argument("--st-board", default=None, help="cloud board (default: NUCLEO-F401RE); an unknown name "
                                                          "lists the farm's boards")
-    parser.add_argument("--st-version", default=None, help="ST Edge AI version on the cloud (default: latest)")
-    parser.add_argument("--st-timeout", type=float, default=600.0,
-                        help="time limit in seconds of each step: upload, analyze, benchmark (default 600)")
+    parser.add_argument("--st-version", default=None, help="ST Edge AI version on the cloud (default: latest; the "
+                                                           "numbering depends on ST's client: docs/st-edge-ai.md)")
+    parser.add_argument("--st-timeout", type=float, default=None,
+                        help="time limit in seconds of each step: upload, analyze, benchmark (default: st-cloud "
+                             "2500, the figure ST's own benchmark script gives its client; stedgeai 600)")
     parser.add_argument("--keep-uploads", action="store_true", help="leave the uploaded models in your workspace")
     parser.add_argument("--stedgeai", type=Path, default=None, help="stedgeai executable (default: PATH, then "
                                                                     "$STEDGEAI_CORE_DIR/Utilities/<os>/)")
@@ -57,13 +59,15 @@ def _measure(args) -> tuple[dict, Path]:
         from hil.backends.st_cloud import DEFAULT_BOARD, StCloudBenchmark, StCloudOptions, import_client
 
         client = import_client()  # before any folder is made: a missing client leaves nothing behind
-        options = StCloudOptions(board=args.st_board, step_timeout_s=args.st_timeout, version=args.st_version,
-                                 keep_uploads=args.keep_uploads)
+        timeout = {} if args.st_timeout is None else {"step_timeout_s": args.st_timeout}
+        options = StCloudOptions(board=args.st_board, version=args.st_version, keep_uploads=args.keep_uploads,
+                                 **timeout)
         out_dir = results_folder(args.run_dir, "st-cloud", args.st_board or DEFAULT_BOARD, args.output_dir)
         return StCloudBenchmark(models, out_dir, options, client=client).run(), out_dir
     from hil.backends.stedgeai import StEdgeAiAnalyze, StEdgeAiOptions, find_stedgeai
 
-    options = StEdgeAiOptions(find_stedgeai(args.stedgeai), args.st_target, args.st_timeout)
+    timeout = {} if args.st_timeout is None else {"timeout_s": args.st_timeout}
+    options = StEdgeAiOptions(find_stedgeai(args.stedgeai), args.st_target, **timeout)
     out_dir = results_folder(args.run_dir, "stedgeai", args.st_target, args.output_dir)
     return StEdgeAiAnalyze(models, out_dir, options).run(), out_dir
 

@@ -19,8 +19,9 @@ QUOTA_WORDS = re.compile(r"quota|too many requests|\b429\b|limit (?:reached|exce
 READ_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 HINTS = {
-    "login": "Set STM32AI_USERNAME and STM32AI_PASSWORD (your MyST account), or log in once with ST's client to "
-             "refresh the stored token ~/.stmai_token",
+    "login": "Set STM32AI_USERNAME and STM32AI_PASSWORD (your MyST account; ST's scripts' stmai_username and "
+             "stmai_password are read too), or delete the stored token ~/.stmai_token if it has expired (ST's "
+             "client fails while refreshing it) and log in again with the variables",
     "network": "Check the internet connection and proxy (http_proxy/https_proxy; NO_SSL_VERIFY=1 behind a "
                "TLS-inspecting proxy)",
     "quota": "The Developer Cloud quota of this account is used up: retry later or with another account",

@@ -40,18 +40,33 @@ def _set(row: Row, column: str, value, source: str) -> None:
         row.figures[column] = (value, source)
 
 
+def cloud_version(results: dict) -> str | None:
+    """The ST Edge AI version the cloud used: the client's effective version, else the tools' own."""
+    effective = (results.get("st_edge_ai_version") or {}).get("effective")
+    if effective:
+        return effective
+    for measured in (results.get("measurements") or {}).values():
+        for figures in measured.values():
+            if (figures or {}).get("tool_version"):
+                return figures["tool_version"]
+    return None
+
+
 def st_cloud_rows(results: dict) -> list[Row]:
     board = results.get("board") or results.get("requested_board") or "?"
+    version = cloud_version(results)
+    suffix = f", ST Edge AI {version}" if version else ""
+    benchmark_source, analyze_source = f"ST cloud benchmark ({board}{suffix})", f"ST cloud analyze (estimate{suffix})"
     rows = []
     for kind in ("float", "int8"):
         row = Row(KIND_NAMES[kind])
         measured = results.get("measurements", {}).get(kind, {})
         bench, analyze = measured.get("benchmark") or {}, measured.get("analyze") or {}
         for column, key in (("flash_bytes", "total_flash_bytes"), ("ram_bytes", "total_ram_bytes")):
-            _set(row, column, analyze.get(key), "ST cloud analyze (estimate)")
-            _set(row, column, bench.get(key), f"ST cloud benchmark ({board})")
-        _set(row, "cycles", bench.get("cycles"), f"ST cloud benchmark ({board})")
-        _set(row, "ms", bench.get("duration_ms"), f"ST cloud benchmark ({board})")
+            _set(row, column, analyze.get(key), analyze_source)
+            _set(row, column, bench.get(key), benchmark_source)
+        _set(row, "cycles", bench.get("cycles"), benchmark_source)
+        _set(row, "ms", bench.get("duration_ms"), benchmark_source)
         row.notes += _validation_notes(bench) or ([] if bench else [f"{kind}: no benchmark result"])
         rows.append(row)
     if results.get("error"):

@@ -23,6 +23,17 @@ from hil.backends.run_inputs import ModelFile, RunModels
 
 DEFAULT_BOARD = "NUCLEO-F401RE"
 ANALYZE_CLIENT_WAIT_S = 300  # the client's analyze waits at most this long (fixed in its wait_for_run), then fails
+# ST's own model-zoo benchmark (common/benchmarking/common_benchmark.py) hands the client timeout=2500; the newer
+# client's wait restarts its clock at each state of the run, so a farm run can legitimately take this long
+ST_BENCHMARK_TIMEOUT_S = 2500.0
+DELETE_TIMEOUT_S = 60.0
+# ST's tutorial (tutorials/scripts/stm32ai_dc_examples/benchmark_model_with_cloud.py) benchmarks an STM32N6 board
+# with these CliParameters (plus atonnOptions=AtonParameters()); STM32MP boards take MpuParameters instead
+N6_PARAMETERS = {"target": "stm32n6", "stNeuralArt": "default"}
+MPU_REFUSAL = ("{board} is an STM32MP (Linux MPU) board: ST's cloud benchmarks it with MpuParameters and answers "
+               "with an MpuBenchmarkResult (model file size, peak RAM, ms, CPU/NPU load; no cycles, no library "
+               "footprint), which cannot be compared with our bare-metal Cortex-M runtime; choose an STM32 MCU board "
+               "with --st-board")
 RESULTS_NAME = "st_cloud_results.json"
 TOKEN_FILE = Path.home() / ".stmai_token"  # where ST's client stores the MyST token after a login
 INSTALL_HINT = (
@@ -30,12 +41,14 @@ INSTALL_HINT = (
     "git clone https://github.com/STMicroelectronics/stm32ai-modelzoo-services, pip install requests marshmallow "
     "(or the clone's requirements.txt), export PYTHONPATH=<clone>/common, then set STM32AI_USERNAME and "
     "STM32AI_PASSWORD (MyST account) or keep the client's stored token ~/.stmai_token; see docs/st-edge-ai.md")
+# (username, password) variable pairs, in order: ST's client examples, then ST's model-zoo scripts
+CREDENTIAL_VARIABLES = (("STM32AI_USERNAME", "STM32AI_PASSWORD"), ("stmai_username", "stmai_password"))
 
 
 @dataclass(frozen=True)
 class StCloudOptions:
     board: str | None = None  # None: the cloud's NUCLEO-F401RE
-    step_timeout_s: float = 600.0  # analyze, upload, benchmark (each)
+    step_timeout_s: float = ST_BENCHMARK_TIMEOUT_S  # analyze, upload, benchmark (each)
     login_timeout_s: float = 180.0  # ST's client retries a failed login 5 times, 5 s apart
     grace_s: float | None = None  # beyond the client's own benchmark timeout (it overshoots by a poll);
     # None: 1 s + 5 % of the step limit, at most 30 s
@@ -53,17 +66,35 @@ def import_client():
 
 
 def credentials(environ=None, token_file: Path | None = None) -> tuple[str | None, str | None]:
-    """MyST credentials from the environment; (None, None) makes ST's client use its stored token."""
+    """MyST credentials from the environment (STM32AI_USERNAME/STM32AI_PASSWORD, else ST's scripts'
+    stmai_username/stmai_password); (None, None) makes ST's client use its stored token."""
     environ = os.environ if environ is None else environ
     token_file = Path(token_file or TOKEN_FILE)
-    username, password = environ.get("STM32AI_USERNAME"), environ.get("STM32AI_PASSWORD")
-    if username and password:
-        return username, password
+    for user_variable, password_variable in CREDENTIAL_VARIABLES:
+        username, password = environ.get(user_variable), environ.get(password_variable)
+        if username and password:
+            return username, password
     if token_file.is_file():
         return None, None
+    username, password = environ.get("STM32AI_USERNAME"), environ.get("STM32AI_PASSWORD")
     missing = [name for name, value in (("STM32AI_USERNAME", username), ("STM32AI_PASSWORD", password)) if not value]
     raise StCloudLoginError(f"ST Edge AI Developer Cloud needs a MyST login: {' and '.join(missing)} not set and "
-                            f"no stored token {token_file}; export both variables (see docs/st-edge-ai.md)")
+                            f"no stored token {token_file}; export both variables (ST's script names "
+                            f"stmai_username/stmai_password work too; see docs/st-edge-ai.md)")
+
+
+def board_family(board: str) -> str:
+    """"mpu" (STM32MP, Linux), "n6" (STM32N6, Neural-ART) or "mcu": each needs other benchmark parameters."""
+    name = board.upper()
+    if "STM32MP" in name:
+        return "mpu"
+    return "n6" if series_for_board(board) == "stm32n6" else "mcu"
+
+
+def effective_version(ai) -> str | None:
+    """The ST Edge AI version the client settled on: its backend's ``version`` after matching ``--st-version``
+    against the service's list (an unknown version silently becomes the latest)."""
+    return st_results.version_text(getattr(getattr(ai, "backend", None), "version", None))
 
 
 def series_for_board(board: str) -> str | None:
@@ -110,6 +141,13 @@ class StCloudBenchmark:
     def _run_steps(self) -> None:
         ai = self._login()
         board = self._board(ai)
+        try:
+            self._measure_both(ai, board)
+        finally:  # whatever happened, nothing of ours stays in the user's cloud workspace (unless asked)
+            if not self.options.keep_uploads:
+                self._delete_uploads(ai)
+
+    def _measure_both(self, ai, board: str) -> None:
         series = series_for_board(board)
         with tempfile.TemporaryDirectory(prefix="tofhil-st-cloud-") as staging:
             for model in self.models.both():
@@ -123,8 +161,6 @@ class StCloudBenchmark:
                                                timeout=client_timeout)
             self._measure(model.kind, "benchmark", run, st_results.benchmark_figures,
                           client_timeout + self._grace_s(), client_timeout)
-        if not self.options.keep_uploads:
-            self._delete_uploads(ai)
 
     def _client_timeout_s(self) -> int:
         """The limit handed to the client's own benchmark wait loop (whole seconds, as ST's examples pass)."""
@@ -164,7 +200,30 @@ class StCloudBenchmark:
                                                                         " with the stored token"))
         make = lambda: self.client.Stm32Ai(self.client.CloudBackend(username, password,  # noqa: E731
                                                                      version=self.options.version))
-        return self._step("login", make, self.options.login_timeout_s).value
+        try:
+            ai = call_with_deadline(make, "login", self.options.login_timeout_s, self.progress).value
+        except DeadlineExceeded as failure:
+            raise self._failed("timeout", "login", str(failure)) from failure
+        except CallFailed as failure:
+            # the client fetches its version list before logging in: a network failure is named as such; any
+            # other exception here (e.g. the TypeError of its stored-token refresh) is a failed login
+            kind = "network" if isinstance(failure.error, OSError) else "login"
+            raise self._failed(kind, "login", f"{type(failure.error).__name__}: {failure.error}") from failure
+        self._record_version(ai)
+        return ai
+
+    def _record_version(self, ai) -> None:
+        effective = effective_version(ai)
+        record = {"requested": self.options.version, "effective": effective}
+        if self.options.version and effective and effective != self.options.version:
+            # the older client maps the STM32Cube.AI numbering onto the service's own; either client silently
+            # takes the latest for a version it does not match: say which one was used
+            record["note"] = (f"--st-version {self.options.version} became ST Edge AI version {effective} in the "
+                              f"client (a version it does not match becomes the latest; see docs/st-edge-ai.md for "
+                              f"the numbering each client expects)")
+            self.progress.say(f"warning: {record['note']}")
+        self.results.update(st_edge_ai_version=record)
+        self.progress.say(f"ST Edge AI version on the cloud: {effective or 'not reported by the client'}")
 
     def _board(self, ai) -> str:
         boards = self._step("list benchmark boards", ai.get_benchmark_boards, self.options.step_timeout_s).value
@@ -172,6 +231,8 @@ class StCloudBenchmark:
                                               if hasattr(b, "name")])
         try:
             board = self._checked("list benchmark boards", lambda b: choose_board(b, self.options.board), boards)
+            if board_family(board) == "mpu":
+                raise StCloudBoardError(MPU_REFUSAL.format(board=board))
         except (StCloudBoardError, StCloudServiceError) as exc:
             self.results.fail("board", "list benchmark boards", str(exc))
             raise type(exc)(str(exc), self.results.path) from None
@@ -193,6 +254,9 @@ class StCloudBenchmark:
         self.progress.say(f"uploaded {model.kind} model as {name}")
 
     def _parameters(self, model: ModelFile, series: str | None):
+        if series == "stm32n6":  # as ST's tutorial: Neural-ART compiler, default profile and options
+            return self.client.CliParameters(model=self.uploaded[model.kind], atonnOptions=self.client.AtonParameters(),
+                                             **N6_PARAMETERS)
         extra = {"series": series} if series else {}
         return self.client.CliParameters(model=self.uploaded[model.kind], **extra)
 
@@ -209,17 +273,30 @@ class StCloudBenchmark:
         self.progress.say(f"{step}: " + summary(figures))
 
     def _delete_uploads(self, ai) -> None:
-        """Best effort: a file left in the user's cloud workspace is a warning, not a failed benchmark."""
+        """Best effort: a file left in the user's cloud workspace is a warning (and listed in the results file),
+        not a failed benchmark. The client answers a refused deletion with False, not an exception."""
+        left = {}
         for name in self.uploaded.values():
             try:
-                call_with_deadline(lambda n=name: ai.delete_model(n), f"delete {name}", 60, self.progress)
+                deleted = call_with_deadline(lambda n=name: ai.delete_model(n), f"delete {name}", DELETE_TIMEOUT_S,
+                                             self.progress).value
+                reason = None if deleted is not False else "the cloud refused the deletion"
             except (CallFailed, DeadlineExceeded) as exc:
-                self.progress.say(f"warning: {name} stays in your cloud workspace ({exc})")
+                reason = str(exc)
+            if reason:
+                left[name] = reason
+                self.progress.say(f"warning: {name} stays in your cloud workspace ({reason}); delete it at "
+                                  f"https://stedgeai-dc.st.com")
+        self.results.update(uploads_left=left)
+
+
+def _shown(value, unit: str = "") -> str:
+    return "unknown" if value is None else f"{value}{unit}"
 
 
 def summary(figures: dict) -> str:
-    parts = [f"flash {figures.get('total_flash_bytes')} B", f"RAM {figures.get('total_ram_bytes')} B",
-             f"MACC {figures.get('macc')}"]
+    parts = [f"flash {_shown(figures.get('total_flash_bytes'), ' B')}",
+             f"RAM {_shown(figures.get('total_ram_bytes'), ' B')}", f"MACC {_shown(figures.get('macc'))}"]
     if "cycles" in figures:
         parts += [f"{figures['cycles']} cycles", f"{figures['duration_ms']} ms"]
     return ", ".join(parts)

@@ -64,32 +64,87 @@ def board_details(board) -> dict:
     return {key: getattr(board, key, None) for key in ("name", "boardCount", "flashSize", "deviceCpu", "deviceId")}
 
 
-def _footprint(weights, library_flash, activations, io, library_ram, rom_total, ram_total) -> dict:
-    return {
-        "weights_flash_bytes": weights, "library_flash_bytes": library_flash,
-        "total_flash_bytes": _sum(weights, library_flash) if library_flash is not None else rom_total,
-        "activations_ram_bytes": activations, "io_ram_bytes": io, "library_ram_bytes": library_ram,
-        "total_ram_bytes": _sum(activations, io or 0, library_ram) if library_ram is not None else ram_total,
-    }
+def _library(total, *parts):
+    """What a total holds beyond its parts (the runtime library); None when any figure is missing."""
+    return None if total is None or any(p is None for p in parts) else total - sum(parts)
+
+
+def _footprint(weights, activations, io, total_flash, total_ram, library_flash=None, library_ram=None) -> dict:
+    if library_flash is None:
+        library_flash = _library(total_flash, weights)
+    if library_ram is None:
+        library_ram = _library(total_ram, activations, io or 0)
+    return {"weights_flash_bytes": weights, "library_flash_bytes": library_flash, "total_flash_bytes": total_flash,
+            "activations_ram_bytes": activations, "io_ram_bytes": io, "library_ram_bytes": library_ram,
+            "total_ram_bytes": total_ram}
+
+
+def node_macc(result) -> int | None:
+    """MACC summed over the nodes of the tool's c-info report (``info.graphs[0].nodes``), as the newer client
+    and ``stedgeai`` report it; None when the reply carries no such report."""
+    info = _field(result, "info", False)
+    try:
+        nodes = info["graphs"][0]["nodes"]
+        values = [node["macc"] for node in nodes]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if not values or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+        return None
+    return int(sum(values))
+
+
+def _macc(result) -> int | None:
+    """The nodes' sum, else the client's figure; None ("unknown") for the 0 the older client writes when the
+    reply has no legacy graph, or for -1."""
+    summed = node_macc(result)
+    if summed is not None:
+        return summed
+    value = _count(result, "macc")
+    return value if value else None
 
 
 def analyze_figures(result) -> dict:
-    """From ``AnalyzeResult`` (rom_size there already includes the library; ram_size the io and library)."""
-    figures = _footprint(_count(result, "weights"), _count(result, "estimated_library_flash_size", False),
-                         _count(result, "activations_size"), _count(result, "total_ram_io_size", False),
-                         _count(result, "estimated_library_ram_size", False),
-                         _count(result, "rom_size", False), _count(result, "ram_size", False))
-    figures["macc"] = _count(result, "macc")
+    """From ``AnalyzeResult``. Both clients add weights + kernel + toolchain flash into ``rom_size`` and
+    activations + I/O + kernel + toolchain RAM into ``ram_size``, while ``estimated_library_*`` is the kernel
+    only; so the totals are ``rom_size``/``ram_size`` and the library is what they hold beyond the model. The
+    client writes -1 into ``estimated_library_flash_size`` when the reply has no library figure: then the totals
+    are the model's alone and are not reported."""
+    library_reported = _count(result, "estimated_library_flash_size", False) is not None
+    total_flash = _count(result, "rom_size") if library_reported else None
+    total_ram = _count(result, "ram_size") if library_reported else None
+    figures = _footprint(_count(result, "weights"), _count(result, "activations_size"),
+                         _count(result, "total_ram_io_size", False), total_flash, total_ram)
+    figures["macc"] = _macc(result)
     figures.update(_provenance(result))
     return figures
 
 
 def benchmark_figures(result) -> dict:
-    """From ``BenchmarkResult`` (rom_size there is the weights, ram_size the activations)."""
-    figures = _footprint(_count(result, "rom_size"), _count(result, "estimated_library_flash_size", False),
-                         _count(result, "ram_size"), _count(result, "total_ram_io_size", False),
-                         _count(result, "estimated_library_ram_size", False), None, None)
-    figures.update(macc=_count(result, "macc"), cycles=_count(result, "cycles"),
+    """From ``BenchmarkResult``, in either of the client's shapes (see docs/st-edge-ai.md):
+
+    - newer (``weights`` and ``activations_size`` present): ``rom_size``/``ram_size`` are the totals, library
+      included;
+    - older: ``rom_size`` is the weights, ``ram_size`` the activations; the library is
+      ``estimated_library_*`` (kernel + extra + toolchain) and the totals are the sums.
+
+    The newer client fills ``rom_size``/``ram_size`` with totals only from the tool's c-info report; from a
+    legacy reply without it (``info`` None) it still copies the report's weights and activations there, so
+    such a result is read the older way.
+    """
+    io = _count(result, "total_ram_io_size", False)
+    newer = hasattr(result, "weights") and hasattr(result, "activations_size")
+    if newer and _field(result, "info", False) is not None:
+        figures = _footprint(_count(result, "weights"), _count(result, "activations_size"), io,
+                             _count(result, "rom_size"), _count(result, "ram_size"))
+        figures["client_shape"] = "totals in rom_size/ram_size (client with weights/activations_size fields)"
+    else:
+        weights, activations = _count(result, "rom_size"), _count(result, "ram_size")
+        library_flash = _count(result, "estimated_library_flash_size", False)
+        library_ram = _count(result, "estimated_library_ram_size", False)
+        figures = _footprint(weights, activations, io, _sum(weights, library_flash),
+                             _sum(activations, io or 0, library_ram), library_flash, library_ram)
+        figures["client_shape"] = "weights in rom_size, activations in ram_size (older client)"
+    figures.update(macc=_macc(result), cycles=_count(result, "cycles"),
                    duration_ms=_count(result, "duration_ms"), cycles_per_macc=_count(result, "cycles_by_macc", False),
                    device=_field(result, "device", False))
     figures["validation"] = validation_figures(result)

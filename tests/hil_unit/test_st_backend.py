@@ -23,15 +23,22 @@ FAKES = Path(__file__).resolve().parents[1] / "fakes"
 REPO = Path(__file__).resolve().parents[2]
 
 
+BOTH_CLIENTS = pytest.mark.parametrize("fake_client", ["46924c0", "f971224"], indirect=True)
+
+
 @pytest.fixture
-def fake_client(monkeypatch):
-    """The fake ``stm32ai_dc`` importable, credentials set; fresh module state for each test."""
+def fake_client(request, monkeypatch):
+    """The fake ``stm32ai_dc`` importable, credentials set; fresh module state for each test. The client shape
+    is ST's newer one (f971224) unless the test passes another (``BOTH_CLIENTS``)."""
     monkeypatch.syspath_prepend(str(FAKES))
     for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
         monkeypatch.delitem(sys.modules, name)
+    for name in ("stmai_username", "stmai_password", "FAKE_STM32AI_STORED_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STM32AI_USERNAME", "engineer@example.com")
     monkeypatch.setenv("STM32AI_PASSWORD", "secret")
     monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
+    monkeypatch.setenv("FAKE_STM32AI_CLIENT", getattr(request, "param", "f971224"))
     yield importlib.import_module("stm32ai_dc.backend.cloud.cloud")
     for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
         del sys.modules[name]
@@ -77,19 +84,20 @@ def row(comparison: dict, name: str) -> dict:
 
 # ---- ST Edge AI Developer Cloud -------------------------------------------------------------------------------
 
+@BOTH_CLIENTS
 def test_success_measures_both_models_and_prints_the_comparison(fake_client, run_dir, capsys):
     assert cloud(run_dir) == 0
     results = results_of(run_dir)
     assert results["status"] == "complete" and results["board"] == "NUCLEO-F401RE"
     float_bench = results["measurements"]["float"]["benchmark"]
     assert (float_bench["cycles"], float_bench["duration_ms"]) == (129_360, 1.54)
-    assert float_bench["total_flash_bytes"] == 11_008 + 14_715  # weights + ST runtime library
+    assert float_bench["total_flash_bytes"] == 11_008 + 14_715  # ST's published weights + runtime library
     assert float_bench["total_ram_bytes"] == 1_096 + 2_130  # activations + library (I/O inside activations)
     assert results["measurements"]["int8"]["analyze"]["macc"] == 8_134
     assert results["measurements"]["int8"]["benchmark"]["validation"]["metrics"][0]["l2r"] == 0.0071
     comparison = json.loads((run_dir / "out" / "comparison.json").read_text())
     assert row(comparison, "ST runtime int8")["figures"]["cycles"] == {
-        "value": 63_000, "source": "ST cloud benchmark (NUCLEO-F401RE)"}
+        "value": 63_000, "source": "ST cloud benchmark (NUCLEO-F401RE, ST Edge AI 2.2.0)"}
     ours = row(comparison, "our runtime int8")["figures"]
     assert ours["instructions"] == {"value": 14_800, "source": "our emulator (qemu-stm32f405)"}
     assert "cycles" not in ours  # an instruction count never lands in the cycles column
@@ -109,7 +117,7 @@ def test_uploads_are_content_addressed_and_cleaned_up(fake_client, run_dir):
     assert uploads[1].endswith("_model_int8.tflite")
     assert sorted(args["name"] for name, args in calls if name == "delete_model") == sorted(uploads)
     benchmarks = [args for name, args in calls if name == "benchmark"]
-    assert [b["board"] for b in benchmarks] == ["NUCLEO-F401RE"] * 2 and benchmarks[0]["timeout"] == 600
+    assert [b["board"] for b in benchmarks] == ["NUCLEO-F401RE"] * 2
     assert {args["series"] for name, args in calls if name == "analyze"} == {"stm32f4"}
 
 
@@ -150,9 +158,10 @@ def test_board_not_in_the_farm_lists_the_available_ones(fake_client, run_dir, mo
     monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "no-f401")
     assert cloud(run_dir) == 2
     err = capsys.readouterr().err
-    assert "'NUCLEO-F401RE' is not in" in err and "B-U585I-IOT02A, STM32H747I-DISCO" in err and "--st-board" in err
+    assert "'NUCLEO-F401RE' is not in" in err and "--st-board" in err
+    assert "B-U585I-IOT02A, STM32H747I-DISCO, STM32MP257F-EV1, STM32N6570-DK" in err
     results = results_of(run_dir)
-    assert results["error"]["kind"] == "board" and len(results["available_boards"]) == 2
+    assert results["error"]["kind"] == "board" and len(results["available_boards"]) == 4
     assert not [c for c in fake_client.CALLS if c[0] == "upload_model"]
 
 
@@ -166,8 +175,8 @@ def test_a_hanging_benchmark_ends_in_a_timeout_that_keeps_the_footprints(fake_cl
     assert "--st-timeout" in captured.err and "st_cloud_results.json" in captured.err
     results = results_of(run_dir)
     assert results["status"] == "failed" and results["error"]["kind"] == "timeout"
-    assert results["measurements"]["int8"]["analyze"]["total_flash_bytes"] == 3_232 + 12_980
-    assert "ST cloud analyze (estimate)" in captured.out  # the partial table is still shown
+    assert results["measurements"]["int8"]["analyze"]["total_flash_bytes"] == 16_812
+    assert "ST cloud analyze (estimate, ST Edge AI 2.2.0)" in captured.out  # the partial table is still shown
 
 
 @pytest.mark.timeout(30)
@@ -233,6 +242,137 @@ def test_command_line_exits_2_without_traceback(run_dir):
                            str(run_dir)], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: ST Edge AI Developer Cloud, login")
+
+
+# ---- issue 16: right figures from both of ST's client shapes ---------------------------------------------------
+# The int8 scenario of the fake (tests/fakes/stm32ai_dc/backend/cloud/cloud.py): 3,232 B weights, 12,980 B kernel
+# and 600 B toolchain code; 736 B activations, 1,580 + 20 B library RAM. ST's client turns it into rom_size 16,812
+# and ram_size 2,336 (the newer client's benchmark and both clients' analyze), or into rom_size 3,232 and
+# ram_size 736 plus estimated_library_* 13,580 / 1,600 (the older client's benchmark).
+
+INT8_FLASH, INT8_RAM = 16_812, 2_336
+
+
+@BOTH_CLIENTS
+def test_benchmark_totals_are_right_from_either_client_shape(fake_client, run_dir, capsys):
+    assert cloud(run_dir) == 0
+    bench = results_of(run_dir)["measurements"]["int8"]["benchmark"]
+    assert (bench["total_flash_bytes"], bench["total_ram_bytes"]) == (INT8_FLASH, INT8_RAM)
+    assert (bench["weights_flash_bytes"], bench["library_flash_bytes"]) == (3_232, 13_580)
+    assert (bench["activations_ram_bytes"], bench["library_ram_bytes"]) == (736, 1_600)
+    comparison = json.loads((run_dir / "out" / "comparison.json").read_text())
+    figures = row(comparison, "ST runtime int8")["figures"]
+    assert (figures["flash_bytes"]["value"], figures["ram_bytes"]["value"]) == (INT8_FLASH, INT8_RAM)
+    table_row = next(line for line in (run_dir / "out" / "comparison.txt").read_text().splitlines()
+                     if line.startswith("| ST runtime int8"))
+    assert [cell.strip() for cell in table_row.split("|")[2:4]] == ["16.42", "2.28"]  # 16,812 B, 2,336 B in KiB
+
+
+@BOTH_CLIENTS
+def test_analyze_totals_include_the_toolchain_like_the_benchmark(fake_client, run_dir):
+    assert cloud(run_dir) == 0
+    measured = results_of(run_dir)["measurements"]
+    for kind in ("float", "int8"):
+        analyze, bench = measured[kind]["analyze"], measured[kind]["benchmark"]
+        assert (analyze["total_flash_bytes"], analyze["total_ram_bytes"]) == \
+            (bench["total_flash_bytes"], bench["total_ram_bytes"])
+    assert measured["int8"]["analyze"]["library_flash_bytes"] == 12_980 + 600
+
+
+@BOTH_CLIENTS
+def test_graphless_analyze_reply_gives_the_nodes_macc(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "graphless-analyze")
+    assert cloud(run_dir) == 0
+    assert results_of(run_dir)["measurements"]["int8"]["analyze"]["macc"] == 8_134
+    assert "MACC 0" not in capsys.readouterr().err
+
+
+def test_a_macc_the_reply_does_not_carry_is_unknown():
+    from hil.backends import st_results
+
+    class Graphless:  # what the older client builds from a reply with neither graph nor node list
+        macc, info = 0, {"graphs": []}
+    assert st_results._macc(Graphless()) is None
+    assert "MACC unknown" in st_cloud.summary({"macc": None, "total_flash_bytes": 1, "total_ram_bytes": 2})
+
+
+def test_an_expired_stored_token_is_a_login_error_with_the_fix(fake_client, run_dir, monkeypatch, tmp_path, capsys):
+    for name in ("STM32AI_USERNAME", "STM32AI_PASSWORD"):
+        monkeypatch.delenv(name)
+    (tmp_path / "token").write_text("{}")
+    monkeypatch.setattr(st_cloud, "TOKEN_FILE", tmp_path / "token")
+    monkeypatch.setenv("FAKE_STM32AI_STORED_TOKEN", "expired")
+    assert cloud(run_dir) == 2
+    err = capsys.readouterr().err
+    assert "login: TypeError" in err and "delete the stored token ~/.stmai_token" in err
+    assert "malformed reply" not in err and "stm32ai_dc version" not in err
+    assert results_of(run_dir)["error"]["kind"] == "login"
+
+
+def test_st_scripts_credential_variables_are_accepted(fake_client, run_dir, monkeypatch, tmp_path):
+    for name in ("STM32AI_USERNAME", "STM32AI_PASSWORD"):
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(st_cloud, "TOKEN_FILE", tmp_path / "no-token")
+    monkeypatch.setenv("stmai_username", "zoo-user@example.com")
+    monkeypatch.setenv("stmai_password", "zoo-secret")
+    assert cloud(run_dir) == 0
+    assert fake_client.CALLS[0] == ("CloudBackend", {"username": "zoo-user@example.com", "version": None})
+
+
+def test_the_default_benchmark_wait_is_st_own(fake_client, run_dir):
+    assert cloud(run_dir) == 0
+    timeouts = {args["timeout"] for name, args in fake_client.CALLS if name == "benchmark"}
+    assert timeouts == {2500}  # common/benchmarking/common_benchmark.py passes timeout=2500 to the client
+
+
+def test_uploads_are_deleted_after_a_failure(fake_client, run_dir, monkeypatch):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "malformed-benchmark")
+    assert cloud(run_dir) == 2
+    uploads = [Path(args["path"]).name for name, args in fake_client.CALLS if name == "upload_model"]
+    deleted = [args["name"] for name, args in fake_client.CALLS if name == "delete_model"]
+    assert len(uploads) == 2 and sorted(deleted) == sorted(uploads)
+    assert results_of(run_dir)["uploads_left"] == {}
+
+
+def test_a_refused_deletion_is_a_warning_listed_in_the_results(fake_client, run_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "delete-refused")
+    assert cloud(run_dir) == 0
+    left = results_of(run_dir)["uploads_left"]
+    assert len(left) == 2 and set(left.values()) == {"the cloud refused the deletion"}
+    assert capsys.readouterr().err.count("stays in your cloud workspace (the cloud refused the deletion)") == 2
+
+
+def test_an_stm32n6_board_gets_st_neural_art_parameters(fake_client, run_dir):
+    assert cloud(run_dir, "--st-board", "STM32N6570-DK") == 0
+    options = [args["options"] for name, args in fake_client.CALLS if name == "benchmark"]
+    assert {(o.target, o.stNeuralArt, type(o.atonnOptions).__name__) for o in options} == \
+        {("stm32n6", "default", "AtonParameters")}
+    assert {args["target"] for name, args in fake_client.CALLS if name == "analyze"} == {"stm32n6"}
+
+
+def test_an_stm32mp_board_is_refused_with_the_reason(fake_client, run_dir, capsys):
+    assert cloud(run_dir, "--st-board", "STM32MP257F-EV1") == 2
+    err = capsys.readouterr().err
+    assert "STM32MP257F-EV1 is an STM32MP (Linux MPU) board" in err and "MpuBenchmarkResult" in err
+    assert not [c for c in fake_client.CALLS if c[0] == "upload_model"]
+    assert results_of(run_dir)["error"]["kind"] == "board"
+
+
+def test_the_effective_st_edge_ai_version_is_recorded_and_shown(fake_client, run_dir):
+    assert cloud(run_dir) == 0
+    assert results_of(run_dir)["st_edge_ai_version"] == {"requested": None, "effective": "2.2.0"}
+    comparison = json.loads((run_dir / "out" / "comparison.json").read_text())
+    assert "ST Edge AI 2.2.0" in row(comparison, "ST runtime float")["figures"]["flash_bytes"]["source"]
+
+
+@pytest.mark.parametrize("fake_client, effective", [("46924c0", "2.1.0"), ("f971224", "2.2.0")], indirect=["fake_client"])
+def test_st_version_numbering_differs_between_clients(fake_client, run_dir, effective):
+    """--st-version 10.1.0 (the platform numbering ST's model-zoo configs use) is matched by the older client
+    only; the newer one falls back to the latest, which the results file then says."""
+    assert cloud(run_dir, "--st-version", "10.1.0") == 0
+    record = results_of(run_dir)["st_edge_ai_version"]
+    assert (record["requested"], record["effective"]) == ("10.1.0", effective)
+    assert record["note"].startswith(f"--st-version 10.1.0 became ST Edge AI version {effective} in the client")
 
 
 # ---- local stedgeai ---------------------------------------------------------------------------------------------
@@ -365,3 +505,20 @@ def test_a_waiting_step_shows_progress():
     outcome = deadline.call_with_deadline(slow_step, "benchmark int8 model", 30, progress)
     assert outcome.value == "done"
     assert stream.getvalue().startswith("[st-cloud] benchmark int8 model: 0 s elapsed (limit 30 s)")
+
+
+def test_a_legacy_benchmark_reply_of_the_newer_client_is_read_the_older_way():
+    """Without the tool's c-info report (``info`` None) the newer client copies the legacy report's weights and
+    activations into rom_size/ram_size, as the older client always does (f971224 cloud.py, 'elif result:')."""
+    from collections import namedtuple
+
+    from hil.backends import st_results
+
+    fields = ("activations_size weights macc rom_size total_ram_io_size ram_size date_time cli_version_str info "
+              "cycles duration_ms device cycles_by_macc estimated_library_flash_size estimated_library_ram_size")
+    legacy = namedtuple("BenchmarkResult", fields)(
+        activations_size=0, weights=0, macc=8_134, rom_size=3_232, total_ram_io_size=0, ram_size=736,
+        date_time="", cli_version_str="9.1.0", info=None, cycles=63_000, duration_ms=0.75, device="F401",
+        cycles_by_macc=7, estimated_library_flash_size=13_580, estimated_library_ram_size=1_600)
+    figures = st_results.benchmark_figures(legacy)
+    assert (figures["total_flash_bytes"], figures["total_ram_bytes"]) == (16_812, 2_336)

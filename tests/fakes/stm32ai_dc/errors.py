@@ -1,4 +1,6 @@
-"""The exception classes of ``stm32ai_dc.errors`` the client raises on the paths the harness uses.
+"""The exception classes of ``stm32ai_dc.errors`` the client raises on the paths the harness uses, with the real
+bases and constructor chains (so a message reads as the real one: ``BenchmarkParameterError`` goes through
+``ParameterError`` and then ``BenchmarkError``, which puts ``BenchmarkError: `` in front).
 
 (The misspelling ``InvalidCrendetialsException`` is the real client's class name.)
 """
@@ -21,7 +23,8 @@ class LoginFailureException(Exception):
 
 
 class ServerError(Exception):
-    pass
+    def __init__(self, message) -> None:
+        super().__init__(message)
 
 
 class AnalyzeServerError(ServerError):
@@ -36,7 +39,7 @@ class BenchmarkError(Exception):
 
 class BenchmarkServerError(ServerError, BenchmarkError):
     def __init__(self, message) -> None:
-        Exception.__init__(self, f"BenchmarkServerError: {message}")
+        super().__init__(f"BenchmarkServerError: {message}")
 
 
 class BenchmarkFailure(BenchmarkError):
@@ -45,12 +48,13 @@ class BenchmarkFailure(BenchmarkError):
 
 
 class ParameterError(Exception):
-    pass
+    def __init__(self, why) -> None:
+        super().__init__(why)
 
 
 class BenchmarkParameterError(ParameterError, BenchmarkError):
     def __init__(self, board, message) -> None:
-        Exception.__init__(self, f"Benchmark failed on board {board}: {message}")
+        super().__init__(f"Benchmark failed on board {board}: {message}")
 
 
 class ModelNotFoundError(Exception):

@@ -1,13 +1,25 @@
-"""The NamedTuples of ``stm32ai_dc.types`` the harness passes or reads, with the real field names and order.
+"""The NamedTuples and enums of ``stm32ai_dc.types`` the harness passes or reads, with the real names, field order
+and defaults, in the shape of the client chosen by ``FAKE_STM32AI_CLIENT`` (read at import):
 
-CliParameters keeps the common and analyze/benchmark fields (the real one also has generate/validate/Neural-ART
-options the harness never sets). BenchmarkResult's ``rom_size`` is the weights and ``ram_size`` the
-activations, while AnalyzeResult's ``rom_size``/``ram_size`` already include the runtime library: the real
-client computes them that way.
+- ``46924c0`` (ST's client of March 2025): ``BenchmarkResult.rom_size`` is the weights and ``ram_size`` the
+  activations; the library is in ``estimated_library_*``;
+- ``f971224`` (default; ST's client since release 3.2.0): ``BenchmarkResult`` also has ``weights`` and
+  ``activations_size``, and its ``rom_size``/``ram_size`` are totals that include the library;
+  ``ValidateResultMetrics`` has ``cos``.
+
+tests/fakes/stm32ai_dc_contract.json describes both; tests/hil_unit/test_st_fake_contract.py checks this module
+against it. CliParameters and AtonParameters keep only the fields the harness may set (same names and defaults).
 """
+import os
 import typing
 from enum import Enum
 from typing import Optional
+
+CLIENTS = ("46924c0", "f971224")
+CLIENT = os.environ.get("FAKE_STM32AI_CLIENT", "f971224")
+if CLIENT not in CLIENTS:
+    raise ImportError(f"FAKE_STM32AI_CLIENT={CLIENT!r}: expected one of {', '.join(CLIENTS)}")
+NEWER = CLIENT == "f971224"
 
 
 class CliParameterType(str, Enum):
@@ -30,6 +42,44 @@ class CliParameterVerbosity(int, Enum):
     HIGH = 2
 
 
+class MpuEngine(str, Enum):
+    CPU = "cpu"
+    HW_ACCELERATOR = "hw_accelerator"
+
+
+class BackendVersionType(str, Enum):
+    STM32 = "stm32"
+    STELLAR_E = "stellar-e"
+    STM32MPU = "stm32mpu"
+    ISPU = "ispu"
+
+
+class CliLibrarySerie(str, Enum):
+    STM32F4 = "STM32F4"
+    STM32H7 = "STM32H7"
+    STM32N6 = "STM32N6"
+
+
+class CliLibraryIde(str, Enum):
+    GCC = "gcc"
+    IAR = "iar"
+    KEIL = "keil"
+
+
+class AtonParameters(typing.NamedTuple):
+    """Neural-ART compiler options (the real one has about a hundred; all default to None)."""
+    name: Optional[str] = None
+    enable_epoch_controller: Optional[bool] = None
+    target: Optional[str] = None
+
+
+class AtonParametersSchema:
+    """The real one is a marshmallow schema; the harness never calls it."""
+
+    def dump(self, options):
+        return None if options is None else {k: v for k, v in options._asdict().items() if v is not None}
+
+
 class CliParameters(typing.NamedTuple):
     model: str
     verbosity: CliParameterVerbosity = CliParameterVerbosity.NORMAL
@@ -42,18 +92,38 @@ class CliParameters(typing.NamedTuple):
     series: str = "stm32f4"
     optimization: Optional[str] = None
     output: str = "output"
+    stNeuralArt: Optional[str] = None
+    atonnOptions: Optional[AtonParameters] = None
     fromModel: Optional[str] = None
 
 
-class ValidateResultMetrics(typing.NamedTuple):
-    accuracy: str
-    description: str
-    l2r: float
-    mae: float
-    mean: float
-    rmse: float
-    std: float
-    ts_name: str
+class MpuParameters(typing.NamedTuple):
+    model: str
+    engine: MpuEngine = MpuEngine.CPU
+    nbCores: int = 1
+
+
+if NEWER:
+    class ValidateResultMetrics(typing.NamedTuple):
+        accuracy: str
+        description: str
+        l2r: float
+        mae: float
+        mean: float
+        rmse: float
+        std: float
+        ts_name: str
+        cos: str
+else:
+    class ValidateResultMetrics(typing.NamedTuple):
+        accuracy: str
+        description: str
+        l2r: float
+        mae: float
+        mean: float
+        rmse: float
+        std: float
+        ts_name: str
 
 
 class AnalyzeResult(typing.NamedTuple):
@@ -73,32 +143,32 @@ class AnalyzeResult(typing.NamedTuple):
     estimated_library_ram_size: int
 
 
-class BenchmarkResult(typing.NamedTuple):
-    macc: int
+_BENCHMARK_FIELDS = [
+    ("macc", int), ("rom_size", int), ("total_ram_io_size", int), ("ram_size", int), ("date_time", str),
+    ("cli_version_str", str), ("cli_parameters", str), ("report", Optional[dict]),
+    ("validation_metrics", typing.List[ValidateResultMetrics]), ("validation_error", float),
+    ("validation_error_description", str), ("graph", Optional[dict]), ("info", Optional[dict]), ("cycles", int),
+    ("duration_ms", int), ("device", str), ("cycles_by_macc", int), ("estimated_library_flash_size", int),
+    ("estimated_library_ram_size", int), ("use_external_ram", bool), ("use_external_flash", bool),
+    ("internal_ram_consumption", int), ("external_ram_consumption", int), ("internal_flash_consumption", int),
+    ("external_flash_consumption", int)]
+# the newer client puts the two new fields first
+BenchmarkResult = typing.NamedTuple("BenchmarkResult", ([("activations_size", int), ("weights", int)] if NEWER
+                                                        else []) + _BENCHMARK_FIELDS)
+BenchmarkResult.__module__ = __name__
+
+
+class MpuBenchmarkResult(typing.NamedTuple):
     rom_size: int
-    total_ram_io_size: int
     ram_size: int
     date_time: str
     cli_version_str: str
-    cli_parameters: str
-    report: Optional[dict]
-    validation_metrics: typing.List[ValidateResultMetrics]
-    validation_error: float
-    validation_error_description: str
-    graph: Optional[dict]
     info: Optional[dict]
-    cycles: int
     duration_ms: int
+    npu_percent: int
+    cpu_percent: int
+    gpu_percent: int
     device: str
-    cycles_by_macc: int
-    estimated_library_flash_size: int
-    estimated_library_ram_size: int
-    use_external_ram: bool
-    use_external_flash: bool
-    internal_ram_consumption: int
-    external_ram_consumption: int
-    internal_flash_consumption: int
-    external_flash_consumption: int
 
 
 class BoardData(typing.NamedTuple):
