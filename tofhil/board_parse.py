@@ -201,3 +201,7 @@ def _check_consistency(spec: BoardSpec, top: SectionReader) -> None:
         raise top.error("timer", f"one of {list(allowed_timers[spec.kind])} for a {spec.kind} board", spec.timer)
     if spec.memory is not None and spec.stack_bytes > spec.memory.ram.size_bytes // 2:
         raise top.error("stack_bytes", "at most half of the RAM", spec.stack_bytes)
+    if spec.kind != "host":
+        from tofhil.chips.board_rules import check_board_against_chip
+
+        check_board_against_chip(spec)  # UART facts and clock-tree legality (reference manual rules)
