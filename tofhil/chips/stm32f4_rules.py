@@ -95,3 +95,23 @@ def clock_tree_problems(clock, limits: ChipLimits) -> list[tuple[str, str]]:
         problems.append(("flash_latency", f"at least {needed} wait states at {flash_hz / 1e6:g} MHz and 2.7-3.6 V "
                                           f"({limits.reference_manual} section 3.5.1 flash access-time table)"))
     return problems
+
+
+def apb_divider(ppre: int) -> int:
+    """RM0368 6.3.3 (RCC_CFGR PPRE1/PPRE2): 0xx: not divided, 100: /2, 101: /4, 110: /8, 111: /16."""
+    return 1 if ppre < 4 else 2 << (ppre - 4)
+
+
+@dataclass(frozen=True)
+class PllConfig:
+    m: int
+    n: int
+    p: int
+    q: int
+    source_hse: bool
+
+
+def decode_pllcfgr(value: int) -> PllConfig:
+    """RM0368 6.3.2: PLLM bits 5:0, PLLN 14:6, PLLP 17:16 (00: /2, 01: /4, 10: /6, 11: /8), PLLSRC 22, PLLQ 27:24."""
+    return PllConfig(m=value & 0x3F, n=(value >> 6) & 0x1FF, p=2 * (((value >> 16) & 0x3) + 1),
+                     q=(value >> 24) & 0xF, source_hse=bool(value >> 22 & 1))
