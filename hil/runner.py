@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.client import DeviceClient
-from hil.errors import HilError
+from hil.doctor.judgments import cycle_count_problem
+from hil.errors import DeviceTimeoutError, HilError
 from hil.links import open_link
 from hil.protocol.messages import InferRaw, InferTensor
 from hil.report.atomic import write_text_atomic
@@ -81,7 +82,18 @@ class BoardSession:
         self.client = DeviceClient(self.link, self.serial_log, timeout_s=self.options.timeout_s,
                                    max_attempts=self.options.max_attempts,
                                    expected_sha256=self.export.model_sha256())
-        self.client.handshake()
+        try:
+            self.client.handshake()
+        except DeviceTimeoutError as exc:  # the same diagnosis as python -m hil doctor, for run and pytest hil
+            from hil.doctor import explain_silent_board
+
+            exc.args = (f"{exc}\n{explain_silent_board(self.spec, self.link, self.options.probe)}",)
+            raise
+        from hil.doctor import hello_clock_problem
+
+        clock_problem = hello_clock_problem(self.client.hello, self.spec)
+        if clock_problem:
+            raise HilError(clock_problem)
 
     def restart(self) -> None:
         """Reset the board through its target, then handshake again and re-check the model before going on
@@ -180,6 +192,8 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
         requests = ((i, _request(frames, references, mode, i)) for i in indices)
         resets = set(session.planned_resets)
         for index, result, attempts in session.client.stream(requests):
+            if not result.status and cycle_count_problem(hello, [result.infer_ticks]):  # a stopped DWT counter
+                raise HilError(f"frame {index}: {cycle_count_problem(hello, [result.infer_ticks])}")
             log.append(_record(frames, index, result, attempts))
             bar.update(1)
             if index in resets:
