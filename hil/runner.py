@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.client import DeviceClient
-from hil.doctor.judgments import cycle_count_problem
+from hil.doctor.judgments import cycle_count_problem, explain_silent_board, hello_clock_problem
 from hil.errors import DeviceTimeoutError, HilError
 from hil.links import open_link
 from hil.protocol.messages import InferRaw, InferTensor
@@ -85,12 +85,9 @@ class BoardSession:
         try:
             self.client.handshake()
         except DeviceTimeoutError as exc:  # the same diagnosis as python -m hil doctor, for run and pytest hil
-            from hil.doctor import explain_silent_board
-
-            exc.args = (f"{exc}\n{explain_silent_board(self.spec, self.link, self.options.probe)}",)
+            diagnosis = explain_silent_board(self.spec, self.link, self.options.probe, self.options.port)
+            exc.args = (f"{exc}\n{diagnosis}",)
             raise
-        from hil.doctor import hello_clock_problem
-
         clock_problem = hello_clock_problem(self.client.hello, self.spec)
         if clock_problem:
             raise HilError(clock_problem)

@@ -12,7 +12,7 @@ import pytest
 from hil.doctor.doctor import DoctorOptions, run_doctor
 from hil.errors import LinkError
 from tests.hil_unit.fake_board import FakeBoardLink, nucleo_hello
-from tests.hil_unit.fake_usb import ST_VID, STLINK_V21, install_tool, nucleo, other_devices, port
+from tests.hil_unit.fake_usb import ST_VID, install_tool, nucleo, other_devices, port
 
 SERIAL = "0671FF495251717867123456"
 ROOT = Path(__file__).resolve().parents[2]
