@@ -28,7 +28,7 @@ def _hello(link, attempts: int, expected_sha256: str | None = None):
 def check_hello(spec, link, expected_sha256: str | None, attempts: int = 12):
     """(Step, client or None): HELLO at the board file's rate, and the model the firmware carries."""
     baud = spec.uart.baud if spec.uart else None
-    where = f" at {baud:,} baud" if baud and hasattr(link, "baudrate") else ""
+    where = f" at {baud:,} baud" if baud and spec.kind == "physical" else ""  # a socket or pty has no baud rate
     try:
         client, hello = _hello(link, attempts, expected_sha256)
     except StaleFirmwareError as exc:  # it answered: the wire is fine, the firmware is another model's
@@ -86,7 +86,9 @@ def check_inferences(client, hello) -> Step:
         problem = f"the board reported {ticks} {hello.timer_unit} for two inferences: its timer does not count"
     if problem:
         return Step("inference timing", PROBLEM, problem, "flash a firmware built by this version"), ticks
-    return Step("inference timing", OK, f"two inferences: {ticks[0]:,} and {ticks[1]:,} {hello.timer_unit}"), ticks
+    amounts = " and ".join(f"{round(hello.ticks_to_unit(t)):,}" for t in ticks)
+    return Step("inference timing", OK, f"two inferences: {amounts} {hello.timer_unit} ({ticks[0]:,} and "
+                f"{ticks[1]:,} timer ticks)"), ticks
 
 
 def check_stack(client) -> Step:
