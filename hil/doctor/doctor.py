@@ -123,8 +123,8 @@ class _Walk:
             self.step(Step("flash and verify", PROBLEM, str(exc),
                            "see the tool's output above; a second try after unplugging the board often helps; "
                            "docs/real-board.md lists each flasher's needs"))
-        self.step(Step("flash and verify", OK, f"flashed with {flasher.name} (the tool verifies what it wrote); "
-                       f"port {url}"))
+        self.step(Step("flash and verify", OK, f"flashed with {flasher.name}, port {url}; what runs is verified "
+                       "next: HELLO's model sha256 must be the image's"))
         return url
 
     def _talk(self, spec, url: str, expected_sha: str | None) -> None:

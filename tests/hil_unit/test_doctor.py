@@ -12,7 +12,7 @@ import pytest
 from hil.doctor.doctor import DoctorOptions, run_doctor
 from hil.errors import LinkError
 from tests.hil_unit.fake_board import FakeBoardLink, nucleo_hello
-from tests.hil_unit.fake_usb import ST_VID, install_tool, nucleo, other_devices, port
+from tests.hil_unit.fake_usb import ST_VID, install_tool, nucleo, other_devices, port, recorded_argv
 
 SERIAL = "0671FF495251717867123456"
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,6 +96,8 @@ def test_every_step_ok_on_a_healthy_board(tmp_path, fake_bin):
     assert "pyocd" in report.steps[3].detail and "0.46.0" in report.steps[3].detail  # the tool's --version
     assert "52,311 and 52,309 cycles" in report.steps[8].detail and "1204 of 2048" in report.steps[9].detail
     assert env.opened == [("/dev/ttyACM0", 921_600)]
+    argv = recorded_argv(fake_bin, "pyocd")  # the flash step ran the tool on the image, for the one probe
+    assert argv[0] == "load" and argv[-1] == str(tmp_path / "tofhil_firmware.elf") and SERIAL in argv
     data = json.loads(report.to_json())
     assert data["ok"] and [s["name"] for s in data["steps"]] == names and data["steps"][6]["status"] == "ok"
 
