@@ -220,3 +220,18 @@ def test_cli_writes_the_same_steps_as_json(tmp_path, monkeypatch, capsys):
     assert "[problem] USB devices: no ST-LINK" in text and data["steps"][1]["fix"] in text
     assert main(["doctor", "--board", "nucleo-f401re", "--json", "-"]) == 1
     assert json.loads(capsys.readouterr().out) == data
+
+
+def test_unknown_or_invalid_board_is_bad_input(tmp_path, capsys, monkeypatch):
+    from hil.cli import main
+
+    assert main(["doctor", "--board", "nucleo-f999"]) == 2
+    assert "unknown board 'nucleo-f999'" in capsys.readouterr().err
+    board = tmp_path / "nucleo-f401re.yaml"
+    board.write_text((ROOT / "configs/boards/nucleo-f401re.yaml").read_text().replace("flash_latency: 2",
+                                                                                      "flash_latency: 1"))
+    monkeypatch.setenv("TOFHIL_BOARDS_DIR", str(tmp_path))
+    assert main(["doctor", "--board", "nucleo-f401re"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and "clock.flash_latency: expected at least 2 wait states" in error
+    assert len(error.splitlines()) == 1
