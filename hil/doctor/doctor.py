@@ -73,7 +73,7 @@ class _Walk:
         if physical:
             self.step(host_checks.check_permissions(spec, self.env, device))
             if self.options.flash:
-                step, flasher = host_checks.check_flasher(spec, self.options.flasher, self.env)
+                step, flasher = host_checks.check_flasher(spec, self.options.flasher)
                 self.step(step)
             else:
                 self.step(Step("flasher", SKIPPED, "--no-flash"))

@@ -53,9 +53,6 @@ class SystemEnvironment:
                 continue
         return names
 
-    def tool_search_path(self) -> str | None:
-        return None  # the flashers' own default: PATH, then the interpreter's bin folder
-
     def open_link(self, url: str, baudrate: int):
         from hil.links import open_link
 

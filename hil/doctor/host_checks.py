@@ -105,14 +105,13 @@ def tool_version(flasher) -> str:
     return lines[0].strip() if lines else f"{executable} (no version printed)"
 
 
-def check_flasher(spec, name: str | None, env) -> tuple[Step, object]:
+def check_flasher(spec, name: str | None) -> tuple[Step, object]:
     """The flasher's tool is installed (and its version), or the drive is there."""
     from hil.errors import HilError
     from hil.flashers import ToolFlasher, make_flasher
 
     try:
-        options = {"search_path": env.tool_search_path()} if env.tool_search_path() else {}
-        flasher = make_flasher(spec, name, **options) if options else make_flasher(spec, name)
+        flasher = make_flasher(spec, name)
     except HilError as exc:
         return Step("flasher", PROBLEM, str(exc), "choose a flasher the board file lists (--flasher)"), None
     if not flasher.available():

@@ -46,9 +46,6 @@ class FakeEnvironment:
     def process_names(self):
         return self.processes
 
-    def tool_search_path(self):
-        return None
-
     def open_link(self, url, baudrate):
         if isinstance(self.link, Exception):
             raise self.link
