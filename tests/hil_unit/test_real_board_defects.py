@@ -115,10 +115,18 @@ def _edited(tmp_path: Path, board: str, section: str, **values) -> Path:
     ("nucleo-f401re", "uart", dict(irq=39), r"uart\.irq: expected 38 for USART2"),
     ("nucleo-f401re", "uart", dict(af=8), r"uart\.af: expected 7 \(USART2 on PA2\)"),
     ("nucleo-f401re", "uart", dict(tx="PB6"), r"uart\.tx: expected one of \['PA2', 'PA3'\]"),
+    # 42 MHz / 3.5 Mbaud = 12 < 16: no valid divisor with OVER8 = 0
+    ("nucleo-f401re", "uart", dict(baud=3_500_000), r"uart\.baud: expected a rate .* 42 MHz bus clock .* at most "
+                                                    r"2,625,000 baud"),
 ])
 def test_board_file_breaking_a_reference_manual_rule_is_refused(tmp_path, board, section, values, message):
     with pytest.raises(BoardSpecError, match=message):
         parse_board_file(_edited(tmp_path, board, section, **values))
+
+
+@pytest.mark.parametrize("baud", [115_200, 460_800, 921_600, 2_000_000])
+def test_usual_baud_rates_are_accepted(tmp_path, baud):
+    assert parse_board_file(_edited(tmp_path, "nucleo-f401re", "uart", baud=baud)).uart.baud == baud
 
 
 def test_a_legal_168_mhz_f405_clock_tree_is_accepted(tmp_path):

@@ -5,7 +5,8 @@ Returns the problems; the board parser turns the first into its usual error (fil
 from __future__ import annotations
 
 from tofhil.chips.stm32f4 import USARTS, chip_limits
-from tofhil.chips.stm32f4_rules import clock_tree_problems
+from tofhil.chips.stm32f4 import HSI_HZ
+from tofhil.chips.stm32f4_rules import baud_error, clock_tree_problems, nearest_brr, usart_baud
 
 
 def board_problems(spec) -> list[tuple[str, str, str]]:
@@ -29,4 +30,19 @@ def board_problems(spec) -> list[tuple[str, str, str]]:
                 problems.append(("uart.af", f"{uart.pins[pin]} ({spec.uart.instance} on {pin})", str(spec.uart.af)))
     for key, expected in clock_tree_problems(spec.clock, limits):
         problems.append((f"clock.{key}", expected, str(getattr(spec.clock, key))))
+    if uart is not None:
+        problems += _baud_problems(spec, uart)
     return problems
+
+
+def _baud_problems(spec, uart) -> list[tuple[str, str, str]]:
+    """The firmware programs the nearest divisor with OVER8 = 0 (BRR >= 16, RM0368 19.6.3): it must land
+    within 2.5 % of the board file's rate, from the bus clock the firmware derives (core_hz / APB divider)."""
+    core_hz = spec.clock.core_hz if spec.clock.source == "hsi_pll" or spec.kind == "qemu" else HSI_HZ
+    bus_hz = core_hz // getattr(spec.clock, f"{uart.bus}_div")
+    brr = nearest_brr(bus_hz, spec.uart.baud, over8=0)
+    actual = usart_baud(bus_hz, brr, over8=0)
+    if abs(baud_error(actual, spec.uart.baud)) > 0.025:
+        return [("uart.baud", f"a rate the USART makes within 2.5 % from its {bus_hz / 1e6:g} MHz bus clock "
+                              f"(BRR at least 16: at most {bus_hz // 16:,} baud)", f"{spec.uart.baud:,}")]
+    return []

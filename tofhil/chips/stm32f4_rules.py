@@ -30,8 +30,9 @@ def usart_baud(f_ck: float, brr: int, over8: int) -> float:
 def nearest_brr(f_ck: int, baud: int, over8: int) -> int:
     """The BRR value whose baud is nearest ``baud`` (the divisor the formula above inverts to)."""
     steps = 8 * (2 - over8)                       # USARTDIV in 1/16 (OVER8=0) or 1/8 (OVER8=1)
-    best = min(range(max(steps, int(f_ck / baud) - 2), int(f_ck / baud) + 3),
-               key=lambda scaled: abs(f_ck / scaled - baud))  # scaled = USARTDIV x steps: baud = f_ck / scaled
+    guess = int(f_ck / baud)                      # scaled = USARTDIV x steps, and baud = f_ck / scaled
+    candidates = range(max(steps, guess - 2), max(steps, guess + 2) + 1)  # USARTDIV >= 1 (RM0368 19.6.3)
+    best = min(candidates, key=lambda scaled: abs(f_ck / scaled - baud))
     mantissa, fraction = divmod(best, steps)
     return (mantissa << 4) | fraction
 
