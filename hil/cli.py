@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config overrides, e.g. dataset.test_path=DIR hil.mode=tensor")
     run.set_defaults(func=cmd_run)
     _add_benchmark(sub)
+    from hil.doctor.cli import add_doctor_parser
+
+    add_doctor_parser(sub)
     return parser
 
 

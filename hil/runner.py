@@ -18,7 +18,8 @@ from pathlib import Path
 
 import serial
 
-from hil.errors import HilError, LinkError
+from hil.doctor.judgments import cycle_count_problem, explain_silent_board, hello_clock_problem
+from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.links import open_link
 from hil.links.serial_log import SerialLog
 from hil.protocol.client import DeviceClient
@@ -107,7 +108,15 @@ class BoardSession:
                                    max_attempts=self.options.max_attempts,
                                    expected_sha256=self.export.model_sha256())
         with self.link_broken_is_an_error("during the handshake"):
-            self.client.handshake()
+            try:
+                self.client.handshake()
+            except DeviceTimeoutError as exc:  # the same diagnosis as python -m hil doctor, for run and pytest hil
+                diagnosis = explain_silent_board(self.spec, self.link, self.options.probe, self.options.port)
+                exc.args = (f"{exc}\n{diagnosis}",)
+                raise
+        clock_problem = hello_clock_problem(self.client.hello, self.spec)
+        if clock_problem:
+            raise HilError(clock_problem)
         self.state = "handshaken"
 
     @contextlib.contextmanager
@@ -220,7 +229,11 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
 
 
 def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_frame) -> None:
+    hello = session.client.hello
     for index, result, attempts in session.client.stream(requests):
+        problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
+        if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
+            raise HilError(f"frame {index}: {problem}")
         log.append(_record(frames, index, result, attempts))
         bar.update(1)
         if index in resets:

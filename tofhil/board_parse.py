@@ -203,3 +203,8 @@ def _check_consistency(spec: BoardSpec, top: SectionReader) -> None:
         raise top.error("timer", f"one of {list(allowed_timers[spec.kind])} for a {spec.kind} board", spec.timer)
     if spec.memory is not None and spec.stack_bytes > spec.memory.ram.size_bytes // 2:
         raise top.error("stack_bytes", "at most half of the RAM", spec.stack_bytes)
+    if spec.kind != "host":
+        from tofhil.chips.board_rules import board_problems
+
+        for key, expected, got in board_problems(spec)[:1]:  # UART facts, clock-tree legality (reference manual)
+            raise BoardSpecError(f"{spec.source}: {key}: expected {expected}, got {got}")

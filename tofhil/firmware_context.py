@@ -12,14 +12,13 @@ from importlib import metadata
 from tofhil.errors import FirmwareBuildError
 from tofhil.board_spec import BoardSpec
 from tofhil.c_flags import DEFAULT_OPT
+from tofhil.chips.stm32f4 import PPRE_CODES, USARTS
 
 TIMER_MACROS = {"dwt": "TOFHIL_TIMER_DWT_CYCLES", "systick_icount": "TOFHIL_TIMER_SYSTICK_ICOUNT",
                 "host_ns": "TOFHIL_TIMER_HOST_NS"}
-# RCC_CFGR PPRE codes of the APB dividers
-PPRE_CODES = {1: 0, 2: 4, 4: 5, 8: 6, 16: 7}
-# (enable register, bit) of each supported USART; USART2 is on APB1, 1 and 6 on APB2
-UART_CLOCKS = {"USART1": ("TOFHIL_RCC_APB2ENR", 4, "apb2_div"), "USART2": ("TOFHIL_RCC_APB1ENR", 17, "apb1_div"),
-               "USART6": ("TOFHIL_RCC_APB2ENR", 5, "apb2_div")}
+# (enable register macro, bit, bus divider key) of each supported USART, from the chip facts
+UART_CLOCKS = {name: (f"TOFHIL_{usart.enable_register}_ADDRESS", usart.enable_bit, f"{usart.bus}_div")
+               for name, usart in USARTS.items()}
 _C_STRING = re.compile(r"^[A-Za-z0-9 ._+:/-]{1,48}$")
 
 

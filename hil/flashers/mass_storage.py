@@ -15,6 +15,18 @@ from hil.errors import FlashError
 from hil.flashers.base import Flasher, check_image
 
 MOUNT_ROOTS = ("/media", "/run/media", "/mnt")
+# programs that mount a USB drive when it appears (process names as /proc/PID/comm shows them, 15 characters)
+AUTOMOUNTERS = ("udisksd", "udiskie", "automount", "devmon", "udevil", "gvfs-udisks2-vo", "systemd-automou")
+
+
+def running_process_names() -> set[str]:
+    names = set()
+    for entry in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            names.add(entry.read_text().strip())
+        except OSError:
+            continue
+    return names
 
 
 class MassStorageFlasher(Flasher):
@@ -27,13 +39,15 @@ class MassStorageFlasher(Flasher):
     def __init__(self, volume_label: str = "NODE_F401RE", path: str | Path | None = None,
                  mount_roots: tuple[str | Path, ...] = MOUNT_ROOTS, by_id_dir: str | Path = "/dev/disk/by-id",
                  mounts_file: str | Path = "/proc/mounts", vanish_timeout: float = 10.0,
-                 remount_timeout: float = 30.0, poll_interval: float = 0.2):
+                 remount_timeout: float = 30.0, poll_interval: float = 0.2,
+                 by_label_dir: str | Path = "/dev/disk/by-label", process_names=running_process_names):
         self.volume_label = volume_label
         self.path = Path(path) if path else None  # a fixed mount point; otherwise searched by label
         self.mount_roots = tuple(Path(root) for root in mount_roots)
         self.by_id_dir, self.mounts_file = Path(by_id_dir), Path(mounts_file)
         self.vanish_timeout, self.remount_timeout = vanish_timeout, remount_timeout
         self.poll_interval = poll_interval
+        self.by_label_dir, self.process_names = Path(by_label_dir), process_names
         self.last_image: Path | None = None
         self.install_hint = (f"plug the board in and let the desktop mount its drive {volume_label}, or mount it "
                              f"yourself ('udisksctl mount -b /dev/sdX'), or use --flasher pyocd")
@@ -95,10 +109,29 @@ class MassStorageFlasher(Flasher):
     def _wait_for_reenumeration(self, drive: Path, probe: str | None) -> Path:
         # Not every host unmounts promptly: after vanish_timeout, go on with the drive as it is.
         self._poll(lambda: not drive.is_dir(), self.vanish_timeout)
-        if self._poll(lambda: bool(self._find_again(probe)), self.remount_timeout):
+        automounter = self._automounter()
+        # without an automounter the drive comes back as a block device that nobody mounts: stop waiting then
+        if self._poll(lambda: bool(self._find_again(probe)) or (automounter is None and self._block_device_back()),
+                      self.remount_timeout) and self._find_again(probe):
             return self._find_again(probe)[0]
+        if automounter is None:
+            device = self.by_label_dir / self.volume_label
+            back = f"came back as {device} but " if self._block_device_back() else ""
+            raise FlashError(
+                f"flasher '{self.name}': after the copy the ST-LINK re-enumerated and its drive {self.volume_label} "
+                f"{back}was not mounted again: no automounter runs on this machine (none of {', '.join(AUTOMOUNTERS)}),"
+                f" so the result (FAIL.TXT) cannot be read. Mount it (sudo mount {device} {drive}) and look for "
+                f"FAIL.TXT, or use --flasher pyocd or st-flash, which need no drive")
         raise FlashError(f"flasher '{self.name}': the drive {self.volume_label} did not come back within "
-                         f"{self.remount_timeout:g} s after the copy; mount it again and look for FAIL.TXT")
+                         f"{self.remount_timeout:g} s after the copy although {automounter} runs; mount it again "
+                         f"and look for FAIL.TXT")
+
+    def _automounter(self) -> str | None:
+        names = self.process_names()
+        return next((name for name in AUTOMOUNTERS if name in names), None)
+
+    def _block_device_back(self) -> bool:
+        return (self.by_label_dir / self.volume_label).exists()
 
     def _find_again(self, probe: str | None) -> list[Path]:
         try:

@@ -134,3 +134,26 @@ def test_hard_fault_is_reported_as_an_error_frame(export_dir, tmp_path):
     error = decode_message(replies[0])
     assert replies[0].seq == 0xFFFF and error.code == status_code("HARD_FAULT")
     assert error.text.startswith("hard fault pc=0x") and " lr=0x" in error.text and " cfsr=0x" in error.text
+
+
+def test_hard_fault_after_a_stack_overflow_is_reported_not_a_lockup(export_dir, tmp_path):
+    """The stacked frame is unreadable when SP left the stack: the handler must check SP before reading it."""
+    require_tools("make", "arm-none-eabi-gcc", "qemu-system-arm")
+    project = tmp_path / "overflowing"
+    shutil.copytree(generate_project(export_dir, "nucleo-f401re"), project)
+    shutil.copyfile(Path(__file__).parent / "c" / "stack_overflow_main.c", project / "src" / "tofhil_main.c")
+    subprocess.run(["make"], cwd=project, check=True, capture_output=True)
+    with qemu_link(project / "build" / "tofhil_firmware.elf") as link:
+        decoder, replies = FrameDecoder(), []
+        for _ in range(60):
+            link.sendall(b"\x00")
+            try:
+                replies += [item for item in decoder.feed(link.recv(4096)) if isinstance(item, Packet)]
+            except socket.timeout:
+                continue
+            if replies:
+                break
+    assert replies, "no frame after the stack overflow: the HardFault handler locked up"
+    error = decode_message(replies[0])
+    assert replies[0].seq == 0xFFFF and error.code == status_code("HARD_FAULT")
+    assert error.text.startswith("hard fault, stack overflow sp=0x1fff") and " cfsr=0x" in error.text, error.text

@@ -22,6 +22,7 @@ ST_VID, STLINK_V21 = 0x0483, 0x374B
 
 _SCRIPT = """#!/bin/sh
 PATH=/usr/bin:/bin
+if [ "$1" = "--version" ] && [ -n "{version}" ]; then echo "{version}" >&2; exit 0; fi
 log="$(dirname "$0")/{name}.argv"
 : > "$log"
 for arg in "$@"; do printf '%s\\n' "$arg" >> "$log"; done
@@ -75,9 +76,14 @@ class PortSequence:
         return listing
 
 
-def install_tool(bin_dir: Path, name: str, behaviour: str = "ok") -> Path:
+# what ``TOOL --version`` prints (OpenOCD's banner goes to stderr); "" for tools that are never asked
+VERSION_BANNERS = {"openocd": "Open On-Chip Debugger 0.12.0", "pyocd": "0.46.0", "st-flash": "v1.7.0"}
+
+
+def install_tool(bin_dir: Path, name: str, behaviour: str = "ok", version: str | None = None) -> Path:
     script = bin_dir / name
-    script.write_text(_SCRIPT.format(name=name, body=_BODIES[behaviour].format(name=name)))
+    banner = VERSION_BANNERS.get(name, "") if version is None else version
+    script.write_text(_SCRIPT.format(name=name, version=banner, body=_BODIES[behaviour].format(name=name)))
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return script
 

@@ -17,7 +17,7 @@ def listing(*ports):
 def test_usb_ids_come_from_the_board_yaml():
     vid, pids = usb_ids(SPEC)
     assert vid == 0x0483
-    assert {0x374B, 0x3748, 0x374E, 0x374F, 0x3753, 0x3754} == pids
+    assert {0x374B, 0x3752, 0x3748, 0x374E, 0x374F, 0x3753, 0x3754, 0x3757} == pids
 
 
 def test_the_only_board_is_found_among_other_serial_devices():

@@ -184,7 +184,8 @@ def test_every_flasher_class_is_selectable():
 # --- the ST-LINK mass-storage drive -------------------------------------------------------------------------
 
 def drive_flasher(tmp_path, **options):
-    options = {"vanish_timeout": 2.0, "remount_timeout": 3.0, "poll_interval": 0.02, **options}
+    options = {"vanish_timeout": 2.0, "remount_timeout": 3.0, "poll_interval": 0.02,
+               "by_label_dir": tmp_path / "by-label", "process_names": lambda: {"systemd", "udisksd"}, **options}
     return make_flasher(SPEC, "mass-storage", mount_roots=(tmp_path / "media", tmp_path / "mnt"), **options)
 
 
@@ -205,8 +206,25 @@ def test_drive_fail_txt_is_a_flash_error(tmp_path, images):
 
 def test_drive_that_does_not_come_back(tmp_path, images):
     StLinkDrive(tmp_path / "media" / "NODE_F401RE", comes_back=False).expect(images["bin"].stat().st_size)
-    with pytest.raises(FlashError, match="did not come back within 1 s"):
+    with pytest.raises(FlashError, match="did not come back within 1 s after the copy although udisksd runs"):
         drive_flasher(tmp_path, remount_timeout=1.0).flash(images["bin"], None)
+
+
+def test_headless_machine_without_automounter_says_why_at_once(tmp_path, images):
+    """The drive comes back as a block device (by-label link) that nothing mounts: say so, without the wait."""
+    drive = StLinkDrive(tmp_path / "mnt" / "NODE_F401RE", comes_back=False).expect(images["bin"].stat().st_size)
+    (tmp_path / "by-label").mkdir()
+    (tmp_path / "by-label" / "NODE_F401RE").symlink_to(tmp_path / "images-sdb")
+    (tmp_path / "images-sdb").touch()
+    started = time.monotonic()
+    with pytest.raises(FlashError) as error:
+        drive_flasher(tmp_path, remount_timeout=20.0, process_names=lambda: {"systemd", "sshd"}).flash(
+            images["bin"], None)
+    drive.join()
+    assert time.monotonic() - started < 10
+    message = str(error.value)
+    assert f"came back as {tmp_path / 'by-label' / 'NODE_F401RE'} but was not mounted again" in message
+    assert "no automounter runs on this machine" in message and "--flasher pyocd or st-flash" in message
 
 
 def test_drive_that_stays_mounted_is_checked_after_the_vanish_timeout(tmp_path, images):

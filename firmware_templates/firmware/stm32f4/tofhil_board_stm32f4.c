@@ -16,7 +16,7 @@ static void tofhil_timer_init(void)
 #if TOFHIL_TIMER_KIND == TOFHIL_TIMER_DWT_CYCLES
     TOFHIL_DEMCR |= TOFHIL_DEMCR_TRCENA;
     TOFHIL_DWT_CYCCNT = 0u;
-    TOFHIL_DWT_CTRL |= 1u;
+    TOFHIL_DWT_CTRL |= TOFHIL_DWT_CTRL_CYCCNTENA;
 #else
     /* 24-bit down-counter on the processor clock (CLKSOURCE = 1), no interrupt */
     TOFHIL_SYSTICK_LOAD = TOFHIL_SYSTICK_MAX;
@@ -45,6 +45,7 @@ void tofhil_board_wait_for_input(void)
 uint32_t tofhil_board_timer_now(void)
 {
 #if TOFHIL_TIMER_KIND == TOFHIL_TIMER_DWT_CYCLES
+    tofhil_dwt_keep_running(); /* the flasher's debug session may have stopped it */
     return TOFHIL_DWT_CYCCNT;
 #else
     return TOFHIL_SYSTICK_MAX - (TOFHIL_SYSTICK_VAL & TOFHIL_SYSTICK_MAX);

@@ -8,16 +8,22 @@
 
 #include <stdint.h>
 
+/* A host test (tests/firmware/test_board_layer_host.py) maps registers onto memory instead */
+#ifndef TOFHIL_REG
 #define TOFHIL_REG(address) (*(volatile uint32_t *)(address))
+#endif
+#ifndef TOFHIL_DATA_BARRIER
+#define TOFHIL_DATA_BARRIER() __asm__ volatile("dsb" ::: "memory")
+#endif
 
 /* Reset and clock control, flash interface */
 #define TOFHIL_RCC_BASE 0x40023800u
 #define TOFHIL_RCC_CR TOFHIL_REG(TOFHIL_RCC_BASE + 0x00u)
 #define TOFHIL_RCC_PLLCFGR TOFHIL_REG(TOFHIL_RCC_BASE + 0x04u)
 #define TOFHIL_RCC_CFGR TOFHIL_REG(TOFHIL_RCC_BASE + 0x08u)
-#define TOFHIL_RCC_AHB1ENR TOFHIL_REG(TOFHIL_RCC_BASE + 0x30u)
-#define TOFHIL_RCC_APB1ENR TOFHIL_REG(TOFHIL_RCC_BASE + 0x40u)
-#define TOFHIL_RCC_APB2ENR TOFHIL_REG(TOFHIL_RCC_BASE + 0x44u)
+#define TOFHIL_RCC_AHB1ENR_ADDRESS (TOFHIL_RCC_BASE + 0x30u)
+#define TOFHIL_RCC_APB1ENR_ADDRESS (TOFHIL_RCC_BASE + 0x40u)
+#define TOFHIL_RCC_APB2ENR_ADDRESS (TOFHIL_RCC_BASE + 0x44u)
 #define TOFHIL_RCC_CR_HSION (1u << 0)
 #define TOFHIL_RCC_CR_HSIRDY (1u << 1)
 #define TOFHIL_RCC_CR_PLLON (1u << 24)
@@ -62,9 +68,37 @@
 #define TOFHIL_DEMCR_TRCENA (1u << 24)
 #define TOFHIL_DWT_CTRL TOFHIL_REG(0xE0001000u)
 #define TOFHIL_DWT_CYCCNT TOFHIL_REG(0xE0001004u)
+#define TOFHIL_DWT_CTRL_CYCCNTENA (1u << 0)
 
 /* The value the reset handler paints the stack with (high-water mark) */
 #define TOFHIL_STACK_PAINT 0xA5A5A5A5u
+
+/*
+ * Turn a peripheral's clock on, then read the enable register back and wait for the write to
+ * complete: the first access right after an RCC enable may be lost (STM32F401 errata ES0182 /
+ * STM32F405 errata ES0182-family "Delay after an RCC peripheral clock enabling").
+ */
+static inline void tofhil_rcc_enable(uint32_t enable_register, uint32_t bit)
+{
+    TOFHIL_REG(enable_register) |= 1u << bit;
+    (void)TOFHIL_REG(enable_register);
+    TOFHIL_DATA_BARRIER();
+}
+
+/*
+ * Keep the DWT cycle counter running. A debugger that disconnects may clear DEMCR (pyOCD's
+ * CortexM.disconnect writes DEMCR = 0 after `pyocd load` / `pyocd reset`): TRCENA off freezes
+ * CYCCNT and every measured interval would read 0. Re-arm whatever was cleared.
+ */
+static inline void tofhil_dwt_keep_running(void)
+{
+    if ((TOFHIL_DEMCR & TOFHIL_DEMCR_TRCENA) == 0u) {
+        TOFHIL_DEMCR |= TOFHIL_DEMCR_TRCENA;
+    }
+    if ((TOFHIL_DWT_CTRL & TOFHIL_DWT_CTRL_CYCCNTENA) == 0u) {
+        TOFHIL_DWT_CTRL |= TOFHIL_DWT_CTRL_CYCCNTENA;
+    }
+}
 
 /* Symbols of the linker script (tofhil_<board>.ld) */
 extern uint32_t tofhil_stack_bottom, tofhil_stack_top;

@@ -29,28 +29,32 @@ static volatile uint32_t tofhil_rx_lost;
 
 static void tofhil_gpio_alternate(uint32_t port, uint32_t pin)
 {
-    TOFHIL_RCC_AHB1ENR |= 1u << port;
+    tofhil_rcc_enable(TOFHIL_RCC_AHB1ENR_ADDRESS, port);
     TOFHIL_GPIO_MODER(port) = (TOFHIL_GPIO_MODER(port) & ~(3u << (2u * pin))) | (2u << (2u * pin));
     TOFHIL_GPIO_OSPEEDR(port) |= 2u << (2u * pin);
     TOFHIL_GPIO_AFR(port, pin) = (TOFHIL_GPIO_AFR(port, pin) & ~(0xFu << (4u * (pin % 8u)))) |
                                  ((uint32_t)TOFHIL_UART_AF << (4u * (pin % 8u)));
 }
 
-/* OVER8 = 1: USARTDIV = 2 * f / baud in eighths, which keeps 921600 baud within 0.2 % at 42 MHz */
+/*
+ * Oversampling by 16 (OVER8 = 0: the wider receiver tolerance, RM0368 19.3.5, suits the HSI's
+ * +-1 %). baud = f / (16 * USARTDIV) (RM0368 19.3.4) and BRR holds USARTDIV in sixteenths
+ * (mantissa << 4 | fraction), so BRR = f / baud, rounded to the nearest divisor.
+ * 42 MHz / 921,600 baud: BRR 0x2E, 913,043 baud (-0.93 %).
+ */
 static uint32_t tofhil_uart_brr(uint32_t bus_hz)
 {
-    uint32_t divider = (2u * bus_hz + TOFHIL_UART_BAUD / 2u) / TOFHIL_UART_BAUD;
-    return ((divider >> 3) << 4) | (divider & 7u);
+    return (bus_hz + TOFHIL_UART_BAUD / 2u) / TOFHIL_UART_BAUD;
 }
 
 void tofhil_uart_init(void)
 {
     tofhil_gpio_alternate(TOFHIL_UART_TX_PORT, TOFHIL_UART_TX_PIN);
     tofhil_gpio_alternate(TOFHIL_UART_RX_PORT, TOFHIL_UART_RX_PIN);
-    TOFHIL_UART_RCC_ENR |= 1u << TOFHIL_UART_RCC_BIT;
+    tofhil_rcc_enable(TOFHIL_UART_RCC_ENR, TOFHIL_UART_RCC_BIT);
     TOFHIL_USART_BRR(TOFHIL_UART_BASE) = tofhil_uart_brr(tofhil_clock_hz / TOFHIL_UART_BUS_DIV);
-    TOFHIL_USART_CR1(TOFHIL_UART_BASE) = TOFHIL_USART_CR1_OVER8 | TOFHIL_USART_CR1_UE | TOFHIL_USART_CR1_TE |
-                                         TOFHIL_USART_CR1_RE | TOFHIL_USART_CR1_RXNEIE;
+    TOFHIL_USART_CR1(TOFHIL_UART_BASE) = TOFHIL_USART_CR1_UE | TOFHIL_USART_CR1_TE | TOFHIL_USART_CR1_RE |
+                                         TOFHIL_USART_CR1_RXNEIE;
     TOFHIL_NVIC_ISER(TOFHIL_UART_IRQ / 32u) = 1u << (TOFHIL_UART_IRQ % 32u);
 }
 
