@@ -244,6 +244,8 @@ def main() -> int:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--frames", type=int, default=200, help="kept dataset frames (default 200)")
     parser.add_argument("--compilers", nargs="+", choices=("gcc", "clang"), default=["gcc", "clang"])
+    parser.add_argument("--opts", nargs="+", choices=OPTS, default=list(OPTS))
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     args = parser.parse_args()
     needed = [GCC, "arm-none-eabi-size", "qemu-system-arm"] + (["clang"] if "clang" in args.compilers else [])
     missing = [tool for tool in needed if shutil.which(tool) is None]
@@ -258,7 +260,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "training", "export", str(args.run_dir), "--no-footprint"],
                        check=True, cwd=ROOT)
     frames, names, kept, inputs, outputs = bench_frames(args.run_dir, export_dir, args.frames)
-    cells = [Cell(c, o, m) for c in args.compilers for o in OPTS for m in MODES]
+    cells = [Cell(c, o, m) for c in args.compilers for o in args.opts for m in args.modes]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp)
