@@ -44,6 +44,7 @@ OPTS = ("-O2", "-Os", "-O3")
 MODES = {"default": (), "-ffreestanding": ("-ffreestanding",), "-fno-builtin": ("-fno-builtin",)}
 GOAL_RATIO = 1.15
 PREPROCESS_BOUND = 2_500
+EXTRA = os.environ.get("EXTRA", "").split()
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Cell:
     def command(self) -> list[str]:
         if self.compiler == "gcc":
             return [GCC]
-        return ["clang", "--target=arm-none-eabi", f"--sysroot={NEWLIB_SYSROOT}"]
+        return ["clang", "--target=arm-none-eabi", f"--sysroot={NEWLIB_SYSROOT}", *EXTRA]
 
     def flags(self) -> list[str]:
         return [*STD_FLAGS, *CPU_FLAGS, self.opt, *MODES[self.mode], "-ffunction-sections", "-fdata-sections"]
@@ -86,6 +87,11 @@ def extreme_frames(spec) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     far_half = np.where(np.arange(64) % 2 == 0, lo, lo + bg + 1).astype(np.int16)
     corner = np.full(64, 4000, np.int16)
     corner[[0, 1, 8, 9]] = lo + 10
+    rows, cols = np.divmod(np.arange(64), 8)
+
+    def block(mask):   # the zones of mask valid at spread distances, the others far and not valid
+        return (np.where(mask, spread, 4000).astype(np.int16), signal, np.where(mask, 5, 0).astype(np.uint8))
+
     frames = {
         "64 valid, equal distance": (np.full(64, (lo + hi) // 2, np.int16), signal, valid),
         "64 valid, spread over background": (spread, signal, valid),
@@ -95,6 +101,11 @@ def extreme_frames(spec) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
         "64 valid, signal 0": (spread, np.zeros(64, np.uint16), valid),
         "64 valid, status 9": (spread, signal, np.full(64, 9, np.uint8)),
         "64 valid, half behind background": (far_half, signal, valid),
+        "48 valid, rows 2-7 (centring moves up)": block(rows >= 2),
+        "48 valid, columns 2-7 (centring moves left)": block(cols >= 2),
+        "36 valid, rows and columns 2-7 (moves both)": block((rows >= 2) & (cols >= 2)),
+        "64 valid, 48 in rows 2-7 (moves up, drops row 0)": (np.where(rows >= 2, spread, lo + bg).astype(np.int16),
+                                                             signal, valid),
         "4 valid, in a corner": (corner, signal, np.where(corner < 4000, 5, 0).astype(np.uint8)),
         "1 valid zone": (np.where(np.arange(64) == 63, lo, 4000).astype(np.int16), signal,
                          np.where(np.arange(64) == 63, 5, 4).astype(np.uint8)),
