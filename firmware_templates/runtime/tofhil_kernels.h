@@ -116,6 +116,34 @@ TOFHIL_INLINE void tofhil_store32(void *p, uint32_t v)
     TOFHIL_WORD_COPY(p, &v);
 }
 
+/* n bytes from src to dst (not overlapping), a word at a time: the library needs no memcpy of the C library
+ * (about 300 bytes of flash with newlib-nano, and a call of its own under -ffreestanding) */
+TOFHIL_INLINE void tofhil_copy_bytes(void *dst, const void *src, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    uint32_t i;
+    for (i = 0; i + 4u <= n; i += 4u) {
+        tofhil_store32(d + i, tofhil_load32(s + i));
+    }
+    for (; i < n; ++i) {
+        d[i] = s[i];
+    }
+}
+
+/* n zero bytes at dst, a word at a time (no memset call, as above) */
+TOFHIL_INLINE void tofhil_zero_bytes(void *dst, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    uint32_t i;
+    for (i = 0; i + 4u <= n; i += 4u) {
+        tofhil_store32(d + i, 0u);
+    }
+    for (; i < n; ++i) {
+        d[i] = 0u;
+    }
+}
+
 /* acc + lo(a) * lo(b) + hi(a) * hi(b), 16-bit signed halves */
 TOFHIL_INLINE int32_t tofhil_smlad(uint32_t a, uint32_t b, int32_t acc)
 {
