@@ -17,7 +17,11 @@ from training.export.library import generate_library
 from training.export.reference import ReferenceRunner
 
 SPECS = {"hand_relative, centred": PreprocessingSpec(normalization="hand_relative", center_hand=True),
-         "st": PreprocessingSpec(normalization="st", center_hand=False)}
+         "st": PreprocessingSpec(normalization="st", center_hand=False),
+         # the config's largest Max_distance: a frame without a valid zone (no-target distance 4000) is kept
+         "hand_relative, centred, Max_distance 4000": PreprocessingSpec(max_distance=4000, min_distance=0,
+                                                                       normalization="hand_relative",
+                                                                       center_hand=True)}
 # the inline primitives of tofhil_kernels.h: at any -O they must not survive as functions of their own
 PRIMITIVES = ("tofhil_load32", "tofhil_store32", "tofhil_smlad", "tofhil_sxtb16", "tofhil_mac2x2_s16",
               "tofhil_dot4_s8_s16", "tofhil_dot2_s8_s16", "tofhil_expand_s8_s16", "tofhil_requantize_folded")
@@ -85,3 +89,30 @@ def test_extreme_frames_are_bit_exact_on_the_emulated_board_and_the_sanitized_ho
                                              inputs.shape[1])
     np.testing.assert_array_equal(host_kept, kept)
     np.testing.assert_array_equal(host_inputs, inputs)
+
+
+@pytest.mark.parametrize("max_distance", [4000, 32760])
+@pytest.mark.parametrize("normalization", ["hand_relative", "st"])
+def test_frames_without_a_hand_and_distances_at_the_int16_limit_match_python(tmp_path, host_cc, st_model_bytes,
+                                                                              max_distance, normalization):
+    """A kept frame without a valid zone divided by zero in the centring (UBSan aborts on the old library);
+    32767 mm is both a distance and the not-valid mark of the int16 depths; 32760 + 120 needs int32 ones."""
+    spec = PreprocessingSpec(max_distance=max_distance, min_distance=0, normalization=normalization,
+                             center_hand=True)
+    library = generate_library(st_model_bytes, tmp_path / "lib", spec)
+    rng = np.random.default_rng(max_distance)
+    count = 300
+    distance = rng.integers(-32768, 32768, (count, 64))
+    distance[:60] = 32767
+    distance[60:120] = rng.integers(32000, 32768, (60, 64))
+    distance[120:180] = rng.integers(0, 4100, (60, 64))
+    status = rng.choice(np.array([0, 4, 5, 9, 13], np.uint8), (count, 64))
+    status[180:230] = 0   # no valid zone: kept (closest = 4000 <= Max_distance) with nothing of a hand
+    frames = RawFrames(distance.astype(np.int16), rng.integers(0, 65536, (count, 64)).astype(np.uint16), status)
+    tensors, kept = preprocess(frames, spec)
+    expected = quantize_input(tensors, *ReferenceRunner(st_model_bytes).input_quantization).reshape(len(tensors), 128)
+    assert kept[180:230].all()
+    host = SanitizedHost(library.directory, tmp_path / "host", np.int8, np.int8, compiler=host_cc)
+    inputs, host_kept = host.preprocess(frames.distance_mm, frames.signal_per_spad, frames.target_status, 128)
+    np.testing.assert_array_equal(host_kept, kept)
+    np.testing.assert_array_equal(inputs, expected)
