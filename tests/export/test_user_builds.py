@@ -66,7 +66,9 @@ def test_extreme_frames_are_bit_exact_on_the_emulated_board_and_the_sanitized_ho
     spec = SPECS[spec_name]
     library = generate_library(st_model_bytes, tmp_path / "lib", spec)
     extremes = extreme_frames(spec)
-    frames = RawFrames.concatenate([synthetic_frames(spec, 8, seed=19),
+    # synthetic frames put the background at Max_distance + 500 .. 4000 mm: only below 3,500
+    typical = [synthetic_frames(spec, 8, seed=19)] if spec.max_distance < 3500 else []
+    frames = RawFrames.concatenate([*typical,
                                     RawFrames(*(np.stack([f[i] for f in extremes.values()]) for i in range(3)))])
     tensors, kept = preprocess(frames, spec)
     runner = ReferenceRunner(st_model_bytes)
@@ -75,7 +77,7 @@ def test_extreme_frames_are_bit_exact_on_the_emulated_board_and_the_sanitized_ho
     all_inputs = np.zeros((len(frames), inputs.shape[1]), np.int8)
     all_outputs = np.zeros((len(frames), outputs.shape[1]), np.int8)
     all_inputs[kept], all_outputs[kept] = inputs, outputs
-    assert kept.sum() >= len(frames) - 4   # the three rejected extremes and nothing else
+    assert kept.sum() >= len(frames) - 3   # at most the three rejected extremes
 
     write_matrix_data(tmp_path / "matrix_data.h", frames, kept, all_inputs, all_outputs)
     image, _ = build_cell(Cell("gcc", "-O2", "default"), library.directory, tmp_path)
