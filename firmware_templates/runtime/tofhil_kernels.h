@@ -29,6 +29,20 @@
 #define TOFHIL_NOINLINE
 #endif
 
+/*
+ * The primitives below are a handful of instructions each and sit in the innermost loops: inlined in every
+ * build (-Os would otherwise call them, ~2x slower), and their word copies through __builtin_memcpy, which
+ * GCC and clang expand to one LDR/STR even under -ffreestanding or -fno-builtin (plain memcpy becomes a
+ * real call there, ~7x slower). Both are GCC/clang extensions; other compilers get plain C99.
+ */
+#if defined(__GNUC__)
+#define TOFHIL_INLINE static inline __attribute__((always_inline))
+#define TOFHIL_WORD_COPY(dst, src) __builtin_memcpy((dst), (src), 4u)
+#else
+#define TOFHIL_INLINE static inline
+#define TOFHIL_WORD_COPY(dst, src) memcpy((dst), (src), 4u)
+#endif
+
 /* CONV_2D and DEPTHWISE_CONV_2D (filter OHWI for conv, 1HWC for depthwise). */
 typedef struct {
     const int8_t *filter;
@@ -87,23 +101,75 @@ typedef struct {
  * Inline primitives of the generated, shape-specialised code. On a core with the DSP
  * extension (Cortex-M4) they are single instructions (SMLAD, SXTB16, SADD16); elsewhere
  * portable C99 with the same results, so the host tests run the very same code path.
- * Packed words are read with memcpy (one LDR at any alignment on the M4); the byte
- * order inside a word assumes a little-endian target, as every supported one is.
+ * Packed words are read with a 4-byte copy (one LDR at any alignment on the M4, no aliasing
+ * question); the byte order inside a word assumes a little-endian target, as every supported one is.
  */
-static inline uint32_t tofhil_load32(const void *p)
+#if TOFHIL_DSP && defined(__clang__) && !defined(__ARM_FEATURE_UNALIGNED)
+/*
+ * clang targeting arm-none-eabi assumes strict alignment unless given -munaligned-access, and splits each
+ * word copy from a 2-byte-aligned pointer into two LDRH and an ORR (1.5x slower inference). The Cortex-M4 does
+ * LDR/STR at any alignment, as GCC assumes by default: one instruction, with the bytes as a memory operand
+ * (a struct of chars: any alignment, no aliasing question) so the compiler orders it with other accesses.
+ */
+typedef struct {
+    unsigned char bytes[4];
+} tofhil_word_bytes_t;
+
+TOFHIL_INLINE uint32_t tofhil_load32(const void *p)
 {
     uint32_t v;
-    memcpy(&v, p, sizeof v);
+    __asm__("ldr %0, %1" : "=r"(v) : "m"(*(const tofhil_word_bytes_t *)p));
     return v;
 }
 
-static inline void tofhil_store32(void *p, uint32_t v)
+TOFHIL_INLINE void tofhil_store32(void *p, uint32_t v)
 {
-    memcpy(p, &v, sizeof v);
+    __asm__("str %1, %0" : "=m"(*(tofhil_word_bytes_t *)p) : "r"(v));
+}
+#else
+TOFHIL_INLINE uint32_t tofhil_load32(const void *p)
+{
+    uint32_t v;
+    TOFHIL_WORD_COPY(&v, p);
+    return v;
+}
+
+TOFHIL_INLINE void tofhil_store32(void *p, uint32_t v)
+{
+    TOFHIL_WORD_COPY(p, &v);
+}
+#endif
+
+/* n bytes from src to dst (not overlapping), a word at a time: the library needs no memcpy of the C library
+ * (about 300 bytes of flash with newlib-nano, and a call of its own under -ffreestanding) */
+TOFHIL_INLINE void tofhil_copy_bytes(void *dst, const void *src, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    uint32_t i;
+    for (i = 0; i + 4u <= n; i += 4u) {
+        tofhil_store32(d + i, tofhil_load32(s + i));
+    }
+    for (; i < n; ++i) {
+        d[i] = s[i];
+    }
+}
+
+/* n zero bytes at dst, a word at a time (no memset call, as above) */
+TOFHIL_INLINE void tofhil_zero_bytes(void *dst, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    uint32_t i;
+    for (i = 0; i + 4u <= n; i += 4u) {
+        tofhil_store32(d + i, 0u);
+    }
+    for (; i < n; ++i) {
+        d[i] = 0u;
+    }
 }
 
 /* acc + lo(a) * lo(b) + hi(a) * hi(b), 16-bit signed halves */
-static inline int32_t tofhil_smlad(uint32_t a, uint32_t b, int32_t acc)
+TOFHIL_INLINE int32_t tofhil_smlad(uint32_t a, uint32_t b, int32_t acc)
 {
 #if TOFHIL_DSP
     return __smlad((int16x2_t)a, (int16x2_t)b, acc);
@@ -115,7 +181,7 @@ static inline int32_t tofhil_smlad(uint32_t a, uint32_t b, int32_t acc)
 }
 
 /* bytes 0 and 2 of v, sign-extended into the low and high halves */
-static inline uint32_t tofhil_sxtb16(uint32_t v)
+TOFHIL_INLINE uint32_t tofhil_sxtb16(uint32_t v)
 {
 #if TOFHIL_DSP
     return (uint32_t)__sxtb16((int8x4_t)v);
@@ -125,7 +191,7 @@ static inline uint32_t tofhil_sxtb16(uint32_t v)
 }
 
 /* bytes 1 and 3 of v, sign-extended into the low and high halves */
-static inline uint32_t tofhil_sxtb16_ror8(uint32_t v)
+TOFHIL_INLINE uint32_t tofhil_sxtb16_ror8(uint32_t v)
 {
 #if TOFHIL_DSP
     uint32_t r;
@@ -139,7 +205,7 @@ static inline uint32_t tofhil_sxtb16_ror8(uint32_t v)
 
 #if TOFHIL_DSP
 /* four int8 at src, plus offset2's halves, as four int16 at dst (in order) */
-static inline void tofhil_expand4_s8_s16(const int8_t *src, int16_t *dst, uint32_t offset2)
+TOFHIL_INLINE void tofhil_expand4_s8_s16(const int8_t *src, int16_t *dst, uint32_t offset2)
 {
     const uint32_t packed = tofhil_load32(src);
     const uint32_t even = (uint32_t)__sadd16((int16x2_t)tofhil_sxtb16(packed), (int16x2_t)offset2);
@@ -154,7 +220,7 @@ static inline void tofhil_expand4_s8_s16(const int8_t *src, int16_t *dst, uint32
 #endif
 
 /* dst[i] = src[i] + offset as int16 (activations minus their zero point), n elements */
-static inline void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, int32_t offset)
+TOFHIL_INLINE void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, int32_t offset)
 {
     int i = 0;
 #if TOFHIL_DSP
@@ -182,7 +248,7 @@ static inline void tofhil_expand_s8_s16(const int8_t *src, int16_t *dst, int n, 
  * int16 values each, acc[0] += w0.x0, acc[1] += w0.x1, acc[2] += w1.x0, acc[3] += w1.x1;
  * each loaded pair serves two SMLADs. The generated code unrolls the steps of a window.
  */
-static inline void tofhil_mac2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
+TOFHIL_INLINE void tofhil_mac2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
                                      int32_t *acc)
 {
     const uint32_t a = tofhil_load32(w0);
@@ -196,7 +262,7 @@ static inline void tofhil_mac2x2_s16(const int16_t *w0, const int16_t *w1, const
 }
 
 /* the same for a single int16 value (the odd last one of a window row) */
-static inline void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
+TOFHIL_INLINE void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, const int16_t *x0, const int16_t *x1,
                                        int32_t *acc)
 {
     acc[0] += (int32_t)*w0 * *x0;
@@ -206,7 +272,7 @@ static inline void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, con
 }
 
 /* acc + sum of n int8 weights (grouped for SXTB16 as below) times int16 x */
-static inline int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
+TOFHIL_INLINE int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
 {
     int i;
     for (i = 0; i < (n & ~3); i += 4) {
@@ -221,7 +287,7 @@ static inline int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n
 }
 
 /* acc + sum w[i] * x[i] over n int16 pairs-friendly elements (n is a constant at every call) */
-static inline int32_t tofhil_dot_s16(const int16_t *w, const int16_t *x, int n, int32_t acc)
+TOFHIL_INLINE int32_t tofhil_dot_s16(const int16_t *w, const int16_t *x, int n, int32_t acc)
 {
     int i;
     for (i = 0; i < (n & ~1); i += 2) {
@@ -239,7 +305,7 @@ static inline int32_t tofhil_dot_s16(const int16_t *w, const int16_t *x, int n, 
  * (w0, w1) and SXTB16 of it rotated by 8 gives (w2, w3), matching x's int16 pairs; the
  * last n % 4 weights stay in order.
  */
-static inline void tofhil_dot2_s8_s16(const int8_t *w0, const int8_t *w1, const int16_t *x, int n,
+TOFHIL_INLINE void tofhil_dot2_s8_s16(const int8_t *w0, const int8_t *w1, const int16_t *x, int n,
                                       int32_t *acc0, int32_t *acc1)
 {
     int32_t a0 = *acc0;
@@ -264,7 +330,7 @@ static inline void tofhil_dot2_s8_s16(const int8_t *w0, const int8_t *w1, const 
 }
 
 /* acc + int8 row (grouped for SXTB16) . x over four int16 values (x01, x23) */
-static inline int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t x23, int32_t acc)
+TOFHIL_INLINE int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t x23, int32_t acc)
 {
     const uint32_t p = tofhil_load32(w);
     return tofhil_smlad(tofhil_sxtb16_ror8(p), x23, tofhil_smlad(tofhil_sxtb16(p), x01, acc));
@@ -276,7 +342,7 @@ static inline int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t
  * bytes of row 0, 1, 2 and 3; then the n % 4 last weights of each row. One walking pointer,
  * and each pair of x loads serves eight SMLADs.
  */
-static inline void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t *acc)
+TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int tail = n & 3;
@@ -303,7 +369,7 @@ static inline void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
 /* TFLite's MultiplyByQuantizedMultiplier for multiplier >= 0, left = max(shift, 0), right = max(-shift, 0):
  * SaturatingRoundingDoublingHighMul is floor((x * M + 2^30) / 2^31) (saturation needs M = INT32_MIN),
  * RoundingDivideByPOT rounds half away from zero. */
-static inline int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int left, int right)
+TOFHIL_INLINE int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int left, int right)
 {
     const int64_t product = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
     const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
@@ -316,7 +382,7 @@ static inline int32_t tofhil_requantize(int32_t acc, int32_t multiplier, int lef
  * RoundingDivideByPOT(x, r) = (x + 2^(r-1) - (x < 0)) >> r, exact when that sum fits int32
  * (the exporter checks it against the accumulator range).
  */
-static inline int32_t tofhil_requantize_right(int32_t acc, int32_t multiplier, int right, int32_t round)
+TOFHIL_INLINE int32_t tofhil_requantize_right(int32_t acc, int32_t multiplier, int right, int32_t round)
 {
     const int64_t product = (int64_t)acc * multiplier;
     const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
@@ -329,7 +395,7 @@ static inline int32_t tofhil_requantize_right(int32_t acc, int32_t multiplier, i
  * The exporter proved it equal, channel by channel and over every reachable accumulator, to
  * TFLite's requantization (training/export/requant.py).
  */
-static inline int32_t tofhil_requantize_single(int32_t acc, int32_t multiplier, int shift)
+TOFHIL_INLINE int32_t tofhil_requantize_single(int32_t acc, int32_t multiplier, int shift)
 {
     const int64_t product = (int64_t)acc * multiplier;
     const int32_t high = (int32_t)((product - (product < 0 ? 1 : 0)) >> 32);
@@ -341,14 +407,14 @@ static inline int32_t tofhil_requantize_single(int32_t acc, int32_t multiplier, 
  * the high word (K folds bias, rounding and output offset). The exporter proved it equal, channel
  * by channel and over every reachable accumulator, to TFLite's requantization (requant.py).
  */
-static inline int32_t tofhil_requantize_folded(int32_t acc, int32_t multiplier, int64_t offset, int shift)
+TOFHIL_INLINE int32_t tofhil_requantize_folded(int32_t acc, int32_t multiplier, int64_t offset, int shift)
 {
     const int64_t value = (int64_t)acc * multiplier + offset;
     return (int32_t)(value >> 32) >> shift;
 }
 
 /* bytewise signed max (or min) of four int8 lanes: SSUB8 sets a GE flag per lane, SEL picks by it */
-static inline uint32_t tofhil_max_s8x4(uint32_t a, uint32_t b, int want_max)
+TOFHIL_INLINE uint32_t tofhil_max_s8x4(uint32_t a, uint32_t b, int want_max)
 {
 #if TOFHIL_DSP
     uint32_t r;
@@ -371,13 +437,13 @@ static inline uint32_t tofhil_max_s8x4(uint32_t a, uint32_t b, int want_max)
 #endif
 }
 
-static inline int8_t tofhil_clamp_s8(int32_t value, int32_t lo, int32_t hi)
+TOFHIL_INLINE int8_t tofhil_clamp_s8(int32_t value, int32_t lo, int32_t hi)
 {
     return (int8_t)(value < lo ? lo : (value > hi ? hi : value));
 }
 
 /* saturate to -128..127 (one SSAT on the M4): the clamp when the activation range is all of int8 */
-static inline int8_t tofhil_saturate_s8(int32_t value)
+TOFHIL_INLINE int8_t tofhil_saturate_s8(int32_t value)
 {
 #if TOFHIL_DSP
     return (int8_t)__ssat(value, 8);
