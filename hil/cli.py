@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_benchmark(sub) -> None:
     try:
-        from hil.cli_benchmark import add_benchmark_parser
+        from hil.st_benchmark.cli import add_benchmark_parser
     except ImportError:
         return
     add_benchmark_parser(sub)

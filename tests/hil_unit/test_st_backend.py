@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from hil.backends import compare, deadline, our_figures, st_cloud, stedgeai
-from hil.backends.errors import ComparisonError, StEdgeAiError
-from hil.cli_benchmark import main_benchmark
+from hil.st_benchmark import compare, deadline, our_figures, st_cloud, stedgeai
+from hil.st_benchmark.errors import ComparisonError, StEdgeAiError
+from hil.st_benchmark.cli import main_benchmark
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes"
 REPO = Path(__file__).resolve().parents[2]
@@ -238,7 +238,7 @@ def test_missing_int8_model_names_the_export_command(fake_client, run_dir, capsy
 def test_command_line_exits_2_without_traceback(run_dir):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FAKES), str(REPO)]), FAKE_STM32AI_SCENARIO="bad-login",
                STM32AI_USERNAME="a", STM32AI_PASSWORD="b")
-    done = subprocess.run([sys.executable, "-m", "hil.cli_benchmark", "--backend", "st-cloud", "--run-dir",
+    done = subprocess.run([sys.executable, "-m", "hil.st_benchmark.cli", "--backend", "st-cloud", "--run-dir",
                            str(run_dir)], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: ST Edge AI Developer Cloud, login")
@@ -288,7 +288,7 @@ def test_graphless_analyze_reply_gives_the_nodes_macc(fake_client, run_dir, monk
 
 
 def test_a_macc_the_reply_does_not_carry_is_unknown():
-    from hil.backends import st_results
+    from hil.st_benchmark import st_results
 
     class Graphless:  # what the older client builds from a reply with neither graph nor node list
         macc, info = 0, {"graphs": []}
@@ -512,7 +512,7 @@ def test_a_legacy_benchmark_reply_of_the_newer_client_is_read_the_older_way():
     activations into rom_size/ram_size, as the older client always does (f971224 cloud.py, 'elif result:')."""
     from collections import namedtuple
 
-    from hil.backends import st_results
+    from hil.st_benchmark import st_results
 
     fields = ("activations_size weights macc rom_size total_ram_io_size ram_size date_time cli_version_str info "
               "cycles duration_ms device cycles_by_macc estimated_library_flash_size estimated_library_ram_size")

@@ -175,7 +175,7 @@ def test_the_version_rule_of_each_client(fake):
 
 def test_the_harness_waits_as_long_as_the_described_clients():
     """Our classification of a client-side give-up as a timeout relies on the client's own analyze wait."""
-    from hil.backends import st_cloud
+    from hil.st_benchmark import st_cloud
 
     assert {c["waits"]["analyze_s"] for c in CONTRACT["clients"].values()} == {st_cloud.ANALYZE_CLIENT_WAIT_S}
     assert all(st_cloud.ST_BENCHMARK_TIMEOUT_S >= c["waits"]["benchmark_default_s"]

@@ -15,10 +15,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hil.backends.deadline import Progress
-from hil.backends.errors import StEdgeAiError
-from hil.backends.json_store import ResultsFile
-from hil.backends.run_inputs import ModelFile, RunModels
+from hil.st_benchmark.deadline import Progress
+from hil.st_benchmark.errors import StEdgeAiError
+from hil.st_benchmark.json_store import ResultsFile
+from hil.st_benchmark.run_inputs import ModelFile, RunModels
 
 RESULTS_NAME = "stedgeai_results.json"
 OS_FOLDER = {"linux": "linux", "darwin": "macarm", "win32": "windows"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from hil.backends import errors
-from hil.backends.deadline import CallFailed, DeadlineExceeded
-from hil.backends.st_results import ReplyShapeError
+from hil.st_benchmark import errors
+from hil.st_benchmark.deadline import CallFailed, DeadlineExceeded
+from hil.st_benchmark.st_results import ReplyShapeError
 
 LOGIN_EXCEPTIONS = {"InvalidCrendetialsException", "BlockedAccountException", "LoginFailureException"}
 QUOTA_WORDS = re.compile(r"quota|too many requests|\b429\b|limit (?:reached|exceeded)|rate.?limit", re.IGNORECASE)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hil.backends.errors import RunFolderError
+from hil.st_benchmark.errors import RunFolderError
 
 FLOAT_CANDIDATES = ("saved_models/best_model.h5", "saved_models/best_model.keras")
 INT8_MODEL = "export/model_int8.tflite"

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from hil.backends import compare
-from hil.backends.errors import BackendError
-from hil.backends.run_inputs import find_run_models, results_folder
+from hil.st_benchmark import compare
+from hil.st_benchmark.errors import BackendError
+from hil.st_benchmark.run_inputs import find_run_models, results_folder
 from tofhil.errors import ToolError
 
 DESCRIPTION = ("Measure ST's runtime on the run's float model and on our int8 model with ST's own tools, and print "
@@ -56,7 +56,7 @@ def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
 def _measure(args) -> tuple[dict, Path]:
     models = find_run_models(args.run_dir)
     if args.backend == "st-cloud":
-        from hil.backends.st_cloud import DEFAULT_BOARD, StCloudBenchmark, StCloudOptions, import_client
+        from hil.st_benchmark.st_cloud import DEFAULT_BOARD, StCloudBenchmark, StCloudOptions, import_client
 
         client = import_client()  # before any folder is made: a missing client leaves nothing behind
         timeout = {} if args.st_timeout is None else {"step_timeout_s": args.st_timeout}
@@ -64,7 +64,7 @@ def _measure(args) -> tuple[dict, Path]:
                                  **timeout)
         out_dir = results_folder(args.run_dir, "st-cloud", args.st_board or DEFAULT_BOARD, args.output_dir)
         return StCloudBenchmark(models, out_dir, options, client=client).run(), out_dir
-    from hil.backends.stedgeai import StEdgeAiAnalyze, StEdgeAiOptions, find_stedgeai
+    from hil.st_benchmark.stedgeai import StEdgeAiAnalyze, StEdgeAiOptions, find_stedgeai
 
     timeout = {} if args.st_timeout is None else {"timeout_s": args.st_timeout}
     options = StEdgeAiOptions(find_stedgeai(args.stedgeai), args.st_target, **timeout)

@@ -14,8 +14,8 @@ import json
 import numbers
 from pathlib import Path
 
-from hil.backends.errors import ComparisonError
-from hil.backends.run_inputs import EXPORT_REPORT
+from hil.st_benchmark.errors import ComparisonError
+from hil.st_benchmark.run_inputs import EXPORT_REPORT
 from tofhil.c_flags import DEFAULT_OPT
 
 EMULATED_KINDS = ("qemu", "emulator")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from hil.backends import our_figures
-from hil.backends.json_store import write_json_atomic
+from hil.st_benchmark import our_figures
+from hil.st_benchmark.json_store import write_json_atomic
 
 COLUMNS = (("flash_bytes", "flash KiB"), ("ram_bytes", "RAM KiB"), ("cycles", "cycles"),
            ("instructions", "instructions (emulator, not cycles)"), ("ms", "ms"), ("accuracy", "accuracy"))

@@ -3,7 +3,7 @@ ST's board farm through ST's ``stm32ai_dc`` client (shipped in ST's model-zoo se
 
 Every step (login, board list, upload, analyze, benchmark) runs under a hard time limit with a progress line,
 and every figure is written to ``st_cloud_results.json`` as soon as it arrives; a failure raises one of the
-:mod:`hil.backends.errors` classes naming the step, the fix, and that file.
+:mod:`hil.st_benchmark.errors` classes naming the step, the fix, and that file.
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hil.backends import cloud_failures, st_results
-from hil.backends.deadline import CallFailed, DeadlineExceeded, Progress, call_with_deadline
-from hil.backends.errors import ClientNotInstalledError, StCloudBoardError, StCloudLoginError, StCloudServiceError
-from hil.backends.json_store import ResultsFile
-from hil.backends.run_inputs import ModelFile, RunModels
+from hil.st_benchmark import cloud_failures, st_results
+from hil.st_benchmark.deadline import CallFailed, DeadlineExceeded, Progress, call_with_deadline
+from hil.st_benchmark.errors import ClientNotInstalledError, StCloudBoardError, StCloudLoginError, StCloudServiceError
+from hil.st_benchmark.json_store import ResultsFile
+from hil.st_benchmark.run_inputs import ModelFile, RunModels
 
 DEFAULT_BOARD = "NUCLEO-F401RE"
 ANALYZE_CLIENT_WAIT_S = 300  # the client's analyze waits at most this long (fixed in its wait_for_run), then fails
