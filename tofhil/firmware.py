@@ -25,6 +25,7 @@ from tofhil.boards import load_board
 from tofhil.firmware_context import firmware_context
 from tofhil.folders import TFLITE_NAME
 from tofhil.paths import templates_dir
+from tofhil.templating import c_template_environment
 
 MANIFEST = "tofhil_project.json"
 IMAGE_RECORD = "build/tofhil_image.json"
@@ -139,8 +140,7 @@ def _firmware_sources(spec: BoardSpec) -> dict[str, bytes]:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    return c_template_environment()
 
 
 def _rendered_files(spec: BoardSpec, context: dict) -> dict[str, bytes]:

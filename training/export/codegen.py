@@ -15,6 +15,7 @@ import jinja2
 import numpy as np
 
 from tofhil.paths import templates_dir
+from tofhil.templating import c_template_environment
 from training.data import preprocess as pp
 from training.errors import ExportError
 from training.export.layer_kinds import kernel_structs
@@ -69,11 +70,7 @@ def c_rows(values, ctype: str, per_line: int = 16) -> list[str]:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                             autoescape=False)
-    env.filters["c_rows"] = c_rows
-    return env
+    return c_template_environment({"c_rows": c_rows})
 
 
 def _tensor_context(tensor, plan: ArenaPlan) -> dict:
