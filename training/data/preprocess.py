@@ -116,12 +116,14 @@ def center_on_hand(distance, signal, valid):
     """Translate each frame by whole zones so that the hand's centroid lands in the middle.
 
     ``shift = floor(4 - mean index of the valid zones)`` per axis, in integers as the C does
-    (``floor((4 n - sum) / n)``); zones that enter from the edge report no target.
+    (``floor((4 n - sum) / n)``); zones that enter from the edge report no target. A frame without a valid
+    zone (possible when Max_distance + background reaches the no-target distance) is not moved, as in the C.
     """
     rows, cols = np.divmod(np.arange(ZONES), 8)
     count = valid.sum(axis=1)
-    dy = np.floor_divide(4 * count - (valid * rows).sum(axis=1), count)
-    dx = np.floor_divide(4 * count - (valid * cols).sum(axis=1), count)
+    divisor = np.maximum(count, 1)
+    dy = np.where(count > 0, np.floor_divide(4 * count - (valid * rows).sum(axis=1), divisor), 0)
+    dx = np.where(count > 0, np.floor_divide(4 * count - (valid * cols).sum(axis=1), divisor), 0)
     src_r = rows[None, :] - dy[:, None]
     src_c = cols[None, :] - dx[:, None]
     inside = (src_r >= 0) & (src_r < 8) & (src_c >= 0) & (src_c < 8)
