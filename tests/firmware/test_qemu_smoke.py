@@ -67,6 +67,25 @@ def _connect(port: int, process) -> socket.socket | None:
     return None
 
 
+def _frames_after_a_poke(link: socket.socket, deadline_s: float = 60.0) -> list[Packet]:
+    """Send one byte until the firmware answers (a byte sent before its UART is enabled is dropped), then only
+    read until a whole frame arrived. On a loaded machine the fault frame came in pieces over more than 60
+    reads while every read sent another byte the faulted core never takes; so the poke stops at the first byte
+    back and the limit is wall time, not a number of reads."""
+    decoder, replies, answered = FrameDecoder(), [], False
+    deadline = time.monotonic() + deadline_s
+    while not replies and time.monotonic() < deadline:
+        if not answered:
+            link.sendall(b"\x00")
+        try:
+            data = link.recv(4096)
+        except socket.timeout:
+            continue
+        answered = answered or bool(data)
+        replies += [item for item in decoder.feed(data) if isinstance(item, Packet)]
+    return replies
+
+
 def _request(link: socket.socket, decoder: FrameDecoder, message, seq: int, tries: int = 20, output_size=None):
     for _ in range(tries):
         link.sendall(b"\x00" + encode_message(message, seq))
@@ -121,15 +140,7 @@ def test_hard_fault_is_reported_as_an_error_frame(export_dir, tmp_path):
     shutil.copyfile(FAULT_MAIN, project / "src" / "tofhil_main.c")
     subprocess.run(["make"], cwd=project, check=True, capture_output=True)
     with qemu_link(project / "build" / "tofhil_firmware.elf") as link:
-        decoder, replies = FrameDecoder(), []
-        for _ in range(60):
-            link.sendall(b"\x00")
-            try:
-                replies += [item for item in decoder.feed(link.recv(4096)) if isinstance(item, Packet)]
-            except socket.timeout:
-                continue
-            if replies:
-                break
+        replies = _frames_after_a_poke(link)
     assert replies, "no frame after the fault"
     error = decode_message(replies[0])
     assert replies[0].seq == 0xFFFF and error.code == status_code("HARD_FAULT")
@@ -144,15 +155,7 @@ def test_hard_fault_after_a_stack_overflow_is_reported_not_a_lockup(export_dir, 
     shutil.copyfile(Path(__file__).parent / "c" / "stack_overflow_main.c", project / "src" / "tofhil_main.c")
     subprocess.run(["make"], cwd=project, check=True, capture_output=True)
     with qemu_link(project / "build" / "tofhil_firmware.elf") as link:
-        decoder, replies = FrameDecoder(), []
-        for _ in range(60):
-            link.sendall(b"\x00")
-            try:
-                replies += [item for item in decoder.feed(link.recv(4096)) if isinstance(item, Packet)]
-            except socket.timeout:
-                continue
-            if replies:
-                break
+        replies = _frames_after_a_poke(link)
     assert replies, "no frame after the stack overflow: the HardFault handler locked up"
     error = decode_message(replies[0])
     assert replies[0].seq == 0xFFFF and error.code == status_code("HARD_FAULT")
