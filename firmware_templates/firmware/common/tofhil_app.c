@@ -32,6 +32,9 @@
 #if TOFHIL_LAYER_REQ_HEADER_SIZE + TOFHIL_MODEL_INPUT_SIZE > TOFHIL_PROTO_MAX_PAYLOAD
 #error "model input does not fit one LAYER_REQ payload (TOFHIL_PROTO_MAX_PAYLOAD)"
 #endif
+#ifndef TOFHIL_MODEL_LAYER_COUNT
+#define TOFHIL_MODEL_LAYER_COUNT 0u /* a library exported before per-layer validation: LAYER_REQ is unknown */
+#endif
 #if TOFHIL_MODEL_LAYER_COUNT > 255u
 #error "LAYER_REQ numbers layers with one byte"
 #endif
@@ -263,6 +266,7 @@ static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
 /* Per-layer validation (LAYER_REQ): run ops 0..layer on the given input, one at a time, and send op `layer`'s
  * output bytes from `offset` (as many as fit) with the ticks of that op alone. Later ops may reuse the bytes of
  * earlier outputs in the arena, so each request runs from op 0: the host asks for every layer in turn. */
+#if TOFHIL_MODEL_LAYER_COUNT > 0u
 static void tofhil_handle_layer(const tofhil_packet_t *request)
 {
     const uint8_t *payload = request->payload;
@@ -305,6 +309,12 @@ static void tofhil_handle_layer(const tofhil_packet_t *request)
     tofhil_put_bytes(p, output + offset, count);
     tofhil_send(TOFHIL_MSG_LAYER, request->seq, p);
 }
+#else
+static void tofhil_handle_layer(const tofhil_packet_t *request)
+{
+    tofhil_send_error(request->seq, TOFHIL_STATUS_UNKNOWN_MESSAGE);
+}
+#endif
 
 static void tofhil_handle_stats(const tofhil_packet_t *request)
 {
