@@ -42,7 +42,7 @@ def _image_shape(shape: str) -> tuple[int, int, int] | None:
 def _layer_row(i: int, arrays: dict, meta: RunMeta) -> tuple[dict, np.ndarray]:
     device = arrays[f"device_{i}"].astype(np.float64)
     host = arrays[f"host_{i}"].astype(np.float64)
-    diff = np.abs(device - host).reshape(len(device), -1)
+    diff = np.abs(device - host).reshape(len(device), int(np.prod(host.shape[1:])))
     frames = len(device)
     values, _ = convert_ticks(arrays["ticks"][:, i], meta)
     row = {"layer": i, "opcode": str(arrays["layer_opcodes"][i]), "name": str(arrays["layer_names"][i]),
