@@ -135,8 +135,18 @@ def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str
     return {"source": c_comment_text(source, 200), "sha256": sha256, "arena_size": max(plan.size, 4),
             "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
             "scratch": _scratch(model, specs),
-            "ops": [_op_context(op, model, plan, specs.get(op.index)) for op in model.ops],
+            "ops": _fuse_outputs([_op_context(op, model, plan, specs.get(op.index)) for op in model.ops]),
             "kernel_structs": kernel_structs()}
+
+
+def _fuse_outputs(ops: list[dict]) -> list[dict]:
+    """A conv that pools its own accumulators writes the pool's output tensor (tofhil_model_invoke)."""
+    by_index = {op["index"]: op for op in ops}
+    for op in ops:
+        consts = (op["spec"] or {}).get("c", {})
+        op["pool_output"] = by_index[consts["pool_op"]]["output"] if consts.get("pool") else None
+        op["fused"] = bool(consts.get("fused"))
+    return ops
 
 
 def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: str) -> dict:
