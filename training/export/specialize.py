@@ -189,6 +189,11 @@ def _fuse_conv_pool(model: LoweredModel, conv: KernelOp, pool: KernelOp, specs: 
     specs[pool.index].consts["fused"] = 1
 
 
+def fused_conv_outputs(model: LoweredModel, specs: dict[int, Specialization]) -> frozenset[int]:
+    """Output tensors of convs whose max pool is fused: the inference never writes them."""
+    return frozenset(op.output for op in model.ops if op.index in specs and specs[op.index].consts.get("pool"))
+
+
 def fully_connected_requantization(model: LoweredModel, specs: dict[int, Specialization]) -> list[dict]:
     """Per FULLY_CONNECTED op: integer (proven exact) or double (no integer form exists)."""
     return [{"op": op.index, **(specs[op.index].notes if op.index in specs
