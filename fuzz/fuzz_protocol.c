@@ -29,7 +29,7 @@ static void tofhil_fuzz_require(int condition)
 
 static int tofhil_fuzz_is_reply(uint8_t type)
 {
-    return type == TOFHIL_MSG_HELLO || type == TOFHIL_MSG_RESULT || type == TOFHIL_MSG_STATS ||
+    return type == TOFHIL_MSG_HELLO || type == TOFHIL_MSG_RESULT || type == TOFHIL_MSG_STATS || type == TOFHIL_MSG_LAYER ||
            type == TOFHIL_MSG_ERROR;
 }
 

@@ -72,6 +72,16 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def per_layer_option(text: str):
+    """``--per-layer all|N|differing`` (the same spellings as the config key hil.per_layer)."""
+    from tofhil.per_layer_selection import parse_per_layer
+
+    try:
+        return parse_per_layer(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def flasher_name(text: str) -> str:
     from hil.flashers import FLASHERS
 
@@ -113,6 +123,9 @@ def run_table() -> tuple[Option, ...]:
         Option("mode", "what to stream: raw sensor frames or int8 tensors (pytest hil: both by default)",
                choices=("raw", "tensor"), pytest_choices=("raw", "tensor", "both")),
         Option("limit", "validate N frames spread over the test set", type=positive_int, metavar="N"),
+        Option("per-layer", "compare every layer's int8 output and time with BUILTIN_REF's on: all, N (the first N "
+                            "frames) or differing (frames whose outputs differ); default: the config's hil.per_layer",
+               type=per_layer_option, metavar="all|N|differing"),
         Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
                repeat=True, metavar="NAME=VALUE"),
     )
@@ -155,4 +168,4 @@ def validation_request(get: Callable[[str], object], overrides: list[str], resum
     run_dir, output_dir = get("run_dir"), get("output_dir")
     return ValidationRequest(board_options(get), Path(run_dir) if run_dir else None,
                              Path(output_dir) if output_dir else None, get("mode"), get("limit"), list(overrides),
-                             parse_gate_overrides(get("gate")), resume, progress)
+                             parse_gate_overrides(get("gate")), resume, progress, per_layer=get("per_layer"))

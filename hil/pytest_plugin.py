@@ -100,12 +100,13 @@ def hil_outcome(hil_mode, hil_settings, hil_board, pytestconfig, _hil_outcomes):
     import dataclasses
 
     from hil.runner import validate
-    from hil.validation import ValidationOutcome, prepare_frames, report_and_judge
+    from hil.validation import ValidationOutcome, compare_layers, prepare_frames, report_and_judge
 
     def make():
         settings = dataclasses.replace(hil_settings, mode=hil_mode, output_dir=hil_settings.output_dir / hil_mode)
         frames, references = prepare_frames(settings)
         validate(hil_board, frames, references, hil_mode, settings.output_dir, progress=False)
+        compare_layers(hil_board, settings, references)
         report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
         outcome = ValidationOutcome(settings.output_dir, report, gates, summary)
         pytestconfig.stash.setdefault(_OUTCOMES, []).append(outcome)

@@ -66,6 +66,7 @@ class BoardSession:
     timings: dict = field(default_factory=dict)
     state: str = "new"  # new | built | started | linked | handshaken
     failure: Exception | None = None
+    build_variables: dict = field(default_factory=dict)  # make VAR=value of a variant image (tests' faults)
 
     def open(self) -> BoardSession:
         if self.failure is not None:
@@ -85,7 +86,8 @@ class BoardSession:
         self.spec = load_board(self.options.board)
         started = time.perf_counter()
         self.export = ensure_export(self.run)
-        self.image = build_firmware(self.export, self.options.board)
+        self.image = (build_firmware(self.export, self.options.board) if not self.build_variables else
+                      build_firmware(self.export, self.options.board, self.build_variables, self.log_dir))
         self.state = "built"
         self.timings["build_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
@@ -191,10 +193,13 @@ def step_error(output: str) -> str:
     return errors[-1] if errors else (lines[-1] if lines else "(no output)")
 
 
-def build_firmware(export: ExportFolder, board: str):
-    from tofhil.firmware import build_project, generate_project
+def build_firmware(export: ExportFolder, board: str, variables: dict | None = None, scratch: Path | None = None):
+    from tofhil.firmware import build_project, build_variant_image, generate_project
 
-    return build_project(generate_project(export.path, board))
+    project = generate_project(export.path, board)
+    if variables:
+        return build_variant_image(project, variables, Path(scratch) / "variant")
+    return build_project(project)
 
 
 def validate(session: BoardSession, frames, references: dict, mode: str, output_dir: Path,

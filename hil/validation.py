@@ -21,6 +21,7 @@ from hil.report.gates import GateThresholds
 from hil.runner import BoardOptions, BoardSession, ensure_export, step_error, validate
 from tofhil.boards import load_board
 from tofhil.folders import RunFolder
+from tofhil.per_layer_selection import PerLayerSelection, parse_per_layer
 from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \
     write_references
 
@@ -36,6 +37,7 @@ class ValidationRequest:
     gate_overrides: dict = field(default_factory=dict)
     resume: bool = False
     progress: bool = True
+    per_layer: PerLayerSelection | None = None  # --per-layer (else the config's hil.per_layer)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Settings:
     gates: GateThresholds
     output_dir: Path
     inputs: ValidationInputs  # test frames, host references and the config's hil section (resolved)
+    per_layer: PerLayerSelection | None = None  # which frames to compare layer by layer (None: off)
 
 
 def resolve_settings(request: ValidationRequest) -> Settings:
@@ -80,7 +83,8 @@ def resolve_settings(request: ValidationRequest) -> Settings:
     check_output_dir(output_dir, request.resume)
     if not request.options.board:
         load_board(board)
-    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs)
+    per_layer = request.per_layer or parse_per_layer(hil.get("per_layer"))
+    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer)
 
 
 def check_output_dir(output_dir: Path, resume: bool = False) -> None:
@@ -126,6 +130,13 @@ def prepare_frames(settings: Settings) -> tuple[TestFrames, dict]:
     return frames, references
 
 
+def compare_layers(session: BoardSession, settings: Settings, references: dict):
+    """``--per-layer``: every layer of the picked frames on the board against BUILTIN_REF (per_layer.npz)."""
+    from hil.per_layer import run_per_layer
+
+    return run_per_layer(session, settings.per_layer, references, settings.inputs.layers, settings.output_dir)
+
+
 def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunFolder | None = None):
     """(report, gate results, summary text) of a finished stream, every report file written (and tracked in the
     training run's MLflow when ``training_run`` is given)."""
@@ -146,6 +157,7 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
     try:
         frames, references = prepare_frames(settings)
         validate(session, frames, references, settings.mode, settings.output_dir, request.progress, request.resume)
+        compare_layers(session, settings, references)
     finally:
         if own_session:
             session.close()

@@ -66,7 +66,7 @@ def build_bench_firmware(library_dir: Path, scratch: Path, header: str, board: s
         # the macro lives in a header: make hands EXTRA_CFLAGS to the shell unquoted
         (project / "tofhil_bench_hook.h").write_text("void tofhil_bench_op_done(int index);\n"
                                                      "#define TOFHIL_OP_DONE(i) tofhil_bench_op_done(i)\n")
-        flags += ["-include", "tofhil_bench_hook.h"]
+        flags += ["-include", "tofhil_bench_hook.h", "-DTOFHIL_BENCH_LAYERS"]
     variables = {"OPT": opt, "EXTRA_CFLAGS": " ".join(flags)}
     if cc:
         variables["CC"] = cc
@@ -90,18 +90,21 @@ def run_bench_firmware(elf: Path, board: str = EMULATED_BOARD, timeout_s: float 
     finally:
         process.kill()
         _, errors = process.communicate(timeout=timeout_s)
-    values, ops, index = {}, {}, None
+    values, ops, layers, index = {}, {}, {}, None
     for key, value in _LINE.findall(output):
         key, value = key.decode(), int(value)
         if key == "op_index":
             index = value
         elif key == "op_ticks":
             ops[index] = value
+        elif key == "layer_ticks":
+            layers[index] = value
         else:
             values[key] = value
     if "inference_ticks" not in values:
         raise FirmwareBuildError(f"{elf}: no measurement from QEMU: {(output + errors)[-500:]!r}")
     values["op_ticks"] = ops
+    values["layer_ticks"] = layers
     return values
 
 
@@ -132,4 +135,7 @@ def measure_firmware_speed(library_dir: Path, frames, expected: np.ndarray, boar
     if per_op:
         result["op_instructions"] = {i: round(t / per_instruction / max(kept, 1))
                                      for i, t in counts["op_ticks"].items() if t}
+        # each op alone (tofhil_model_invoke_layer): the per-layer profile hil --per-layer reports
+        result["layer_instructions"] = {i: round(t / per_instruction / max(kept, 1))
+                                        for i, t in counts["layer_ticks"].items() if t}
     return result

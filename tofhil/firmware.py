@@ -97,6 +97,19 @@ def build_variant(project_dir: Path, variables: dict[str, str]) -> Path:
     return stem.with_suffix(".elf") if manifest["kind"] != "host" else stem
 
 
+def build_variant_image(project_dir: Path, variables: dict[str, str], scratch: Path) -> FirmwareImage:
+    """A copy of a project in ``scratch`` built with ``make VAR=value ...``, as an image a target can start
+    (a test's planted-fault firmware, ``-DTOFHIL_TEST_FAULT_OP=i``). The original project and its cache are
+    untouched, so the shipped image can never be the variant."""
+    copy = Path(scratch).resolve() / Path(project_dir).name
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(Path(project_dir), copy, ignore=shutil.ignore_patterns("build"))
+    build_variant(copy, variables)
+    manifest = _read_manifest(copy)
+    sections = {} if manifest["kind"] == "host" else firmware_sections(copy / f"{OUTPUT_STEM}.elf")
+    return _image(copy, manifest, sections)
+
+
 def templates_hash() -> str:
     """sha256 over every firmware template and runtime file (names and contents)."""
     root = templates_dir()

@@ -18,6 +18,7 @@ from tofhil.errors import FolderError
 SETTINGS_NAME = "hil_settings.json"  # {"hil": <config.hil as a dict>, "split": str, "class_names": [...]}
 TESTSET_NAME = "testset.npz"
 REFERENCES_NAME = "references.npz"
+LAYERS_NAME = "layer_references.npz"  # every op's BUILTIN_REF output (per-layer validation)
 RAW_ARRAYS = ("distance_mm", "signal_per_spad", "target_status")
 FRAME_ARRAYS = ("labels", "files", "frames", "users", "sessions")
 
@@ -58,10 +59,11 @@ class ValidationInputs:
     hil: dict  # the run config's hil section: board, mode, limit, output_dir, gates
     frames: TestFrames
     references: dict  # the arrays of references.npz (see docs/architecture.md)
+    layers: dict | None = None  # the arrays of layer_references.npz (training/hil_inputs/layer_references.py)
 
 
-def write_inputs(folder: Path, hil: dict, frames, references: dict) -> Path:
-    """Write the three files; ``frames`` is any object with the :class:`TestFrames` attributes."""
+def write_inputs(folder: Path, hil: dict, frames, references: dict, layers: dict | None = None) -> Path:
+    """Write the files; ``frames`` is any object with the :class:`TestFrames` attributes."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {name: np.asarray(getattr(frames.raw, name)) for name in RAW_ARRAYS}
@@ -72,6 +74,8 @@ def write_inputs(folder: Path, hil: dict, frames, references: dict) -> Path:
     with atomic_target(folder / TESTSET_NAME) as temporary:
         np.savez(temporary, **arrays)
     write_references(references, folder / REFERENCES_NAME)
+    if layers is not None:
+        write_references(layers, folder / LAYERS_NAME)
     settings = {"hil": hil, "split": frames.split, "class_names": list(frames.class_names)}
     write_text_atomic(folder / SETTINGS_NAME, json.dumps(settings, indent=2) + "\n")
     return folder
@@ -106,4 +110,5 @@ def read_inputs(folder: Path) -> ValidationInputs:
     raw = RawArrays(*(arrays[name] for name in RAW_ARRAYS))
     frames = TestFrames(settings["split"], list(settings["class_names"]), raw,
                         *(arrays[name] for name in FRAME_ARRAYS))
-    return ValidationInputs(settings["hil"], frames, read_arrays(folder / REFERENCES_NAME))
+    layers = read_arrays(folder / LAYERS_NAME) if (folder / LAYERS_NAME).is_file() else None
+    return ValidationInputs(settings["hil"], frames, read_arrays(folder / REFERENCES_NAME), layers)

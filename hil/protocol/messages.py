@@ -13,11 +13,12 @@ from hil.errors import ProtocolError
 from hil.protocol.codec import MAX_PAYLOAD, Packet, encode_frame
 from hil.protocol.fields import check_int, check_ints, expect_size
 from hil.protocol.message_ids import MESSAGE_IDS
-from hil.protocol.replies import Error, Hello, Result, Stats
+from hil.protocol.replies import Error, Hello, Layer, Result, Stats
 
 ZONES = 64
 RAW_FRAME = struct.Struct(f"<{ZONES}h{ZONES}H{ZONES}B")  # 320 bytes
 OPTION_ECHO_INPUT = 0x01
+LAYER_REQ_FIXED = struct.Struct("<BH")  # layer, offset; the int8 input follows
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,40 @@ class InferTensor:
         return cls(struct.unpack(f"<{len(payload)}b", payload))
 
 
-MESSAGE_CLASSES = {cls.TYPE: cls for cls in (HelloRequest, InferRaw, InferTensor, StatsRequest,
-                                             Hello, Result, Stats, Error)}
-Message = HelloRequest | InferRaw | InferTensor | StatsRequest | Hello | Result | Stats | Error
+@dataclass(frozen=True)
+class LayerRequest:
+    """Run ops 0..``layer`` on ``input`` and send op ``layer``'s output from byte ``offset`` (per-layer mode)."""
+
+    TYPE: ClassVar[int] = MESSAGE_IDS["LAYER_REQ"]
+    layer: int
+    offset: int
+    input: tuple[int, ...]
+
+    def __post_init__(self):
+        check_int("LAYER_REQ", "layer", self.layer, 0, 254)
+        check_int("LAYER_REQ", "offset", self.offset, 0, 0xFFFF)
+        object.__setattr__(self, "input", check_ints("LAYER_REQ", "input", self.input, -128, 127))
+        if not 0 < len(self.input) <= MAX_PAYLOAD - LAYER_REQ_FIXED.size:
+            raise ProtocolError(f"LAYER_REQ field input has {len(self.input)} values; "
+                                f"1..{MAX_PAYLOAD - LAYER_REQ_FIXED.size} allowed")
+
+    def payload(self) -> bytes:
+        return LAYER_REQ_FIXED.pack(self.layer, self.offset) + struct.pack(f"<{len(self.input)}b", *self.input)
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> LayerRequest:
+        if len(payload) <= LAYER_REQ_FIXED.size:
+            raise ProtocolError(f"LAYER_REQ payload is {len(payload)} bytes; more than {LAYER_REQ_FIXED.size} "
+                                "expected")
+        layer, offset = LAYER_REQ_FIXED.unpack_from(payload)
+        rest = payload[LAYER_REQ_FIXED.size:]
+        return cls(layer, offset, struct.unpack(f"<{len(rest)}b", rest))
+
+
+MESSAGE_CLASSES = {cls.TYPE: cls for cls in (HelloRequest, InferRaw, InferTensor, StatsRequest, LayerRequest,
+                                             Hello, Result, Stats, Layer, Error)}
+Message = (HelloRequest | InferRaw | InferTensor | StatsRequest | LayerRequest | Hello | Result | Stats | Layer
+           | Error)
 
 
 def encode_message(message: Message, seq: int) -> bytes:

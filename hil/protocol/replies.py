@@ -20,6 +20,9 @@ U32 = 0xFFFFFFFF
 HELLO_FIXED = struct.Struct("<BBII32sfifiHHHB")  # 65 bytes, then firmware version and board name texts
 RESULT_FIXED = struct.Struct("<BBII")  # status, flags, infer_ticks, preprocess_ticks
 STATS_FIXED = struct.Struct("<7I")
+LAYER_FIXED = struct.Struct("<BBBBIHH")  # status, layer, layer_count, flags, ticks, size, offset
+LAYER_CHUNK = 400 - LAYER_FIXED.size  # tensor bytes one LAYER carries (MAX_PAYLOAD - header)
+FLAG_INT8 = 0x01
 
 
 def _check_float32(message: str, field: str, value) -> float:
@@ -207,3 +210,49 @@ class Error:
         text, end = decode_text("ERROR", "text", payload, 1)
         expect_size("ERROR", payload, end)
         return cls(payload[0], text)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One op's output tensor (a chunk of it from ``offset``) and that op's ticks, for per-layer validation."""
+
+    TYPE: ClassVar[int] = MESSAGE_IDS["LAYER"]
+    layer: int
+    layer_count: int
+    is_int8: bool
+    ticks: int
+    size: int
+    offset: int
+    data: bytes
+    status: int = 0
+
+    def __post_init__(self):
+        check_int("LAYER", "status", self.status, 0, 0)
+        check_int("LAYER", "layer_count", self.layer_count, 1, 255)
+        check_int("LAYER", "layer", self.layer, 0, self.layer_count - 1)
+        check_int("LAYER", "ticks", self.ticks, 0, U32)
+        check_int("LAYER", "size", self.size, 0, 0xFFFF)
+        check_int("LAYER", "offset", self.offset, 0, self.size)
+        object.__setattr__(self, "is_int8", bool(self.is_int8))
+        object.__setattr__(self, "data", bytes(self.data))
+        expected = min(self.size - self.offset, LAYER_CHUNK)
+        if len(self.data) != expected:
+            raise ProtocolError(f"LAYER field data has {len(self.data)} bytes; expected {expected} "
+                                f"(size {self.size}, offset {self.offset})")
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        """The chunk as int8 values (an int8 tensor)."""
+        return struct.unpack(f"<{len(self.data)}b", self.data)
+
+    def payload(self) -> bytes:
+        return LAYER_FIXED.pack(self.status, self.layer, self.layer_count, FLAG_INT8 if self.is_int8 else 0,
+                                self.ticks, self.size, self.offset) + self.data
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Layer:
+        if len(payload) < LAYER_FIXED.size:
+            raise ProtocolError(f"LAYER payload is {len(payload)} bytes; at least {LAYER_FIXED.size} expected")
+        status, layer, count, flags, ticks, size, offset = LAYER_FIXED.unpack_from(payload)
+        check_int("LAYER", "flags", flags, 0, FLAG_INT8)
+        return cls(layer, count, bool(flags & FLAG_INT8), ticks, size, offset, payload[LAYER_FIXED.size:], status)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hil.report.per_layer import load_per_layer, per_layer_section
 from hil.report.raw_mode import raw_mode_section
 from hil.report.records import FrameResult, ValidationData
 from hil.report.stedgeai import dequantize, stedgeai_rows, top1
@@ -131,6 +132,7 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
                                                       if r.preprocess_ticks], meta)},
         "link": link_section(meta, len(data.results)),
         "firmware": footprint_section(meta),
+        "per_layer": per_layer_section(load_per_layer(data.out_dir), meta),
     }
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from hil.report.per_layer import per_layer_text
+
 SHOWN_MISMATCHES = 10
 
 
@@ -10,7 +12,7 @@ def summary_text(report: dict, gate_results=None) -> str:
     """Plain text; its last line names the output folder."""
     blocks = [_header(report), _accuracy_table(report), _agreement_block(report), _stedgeai_table(report),
               _per_class_table(report), *_breakdown_tables(report), _raw_mode_block(report),
-              _latency_table(report), _resources_block(report)]
+              _latency_table(report), per_layer_text(report.get("per_layer")), _resources_block(report)]
     if gate_results:
         blocks.append(_gates_table(gate_results))
     blocks.append(f"output folder: {report['output_dir']}")

@@ -86,3 +86,38 @@ def test_specialised_shapes_are_bit_exact(kernel, stride, padding, size, channel
     expected = runner.run(inputs).reshape(SAMPLES, -1)
     sanitized = SanitizedHost(library.directory, tmp_path / "asan", runner.input_dtype, runner.output_dtype, host_cc)
     np.testing.assert_array_equal(sanitized.run(inputs, library.output_size), expected)
+
+
+def _conv_pool_model(size: tuple, channels: int, kernel: int, padding: str, relu: bool, pool: int):
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(size[0] * 100 + channels * 10 + kernel)
+    inputs = keras.Input(size, batch_size=1)
+    x = layers.Conv2D(channels, kernel, padding=padding, activation="relu" if relu else None)(inputs)
+    x = layers.MaxPooling2D(pool)(x)
+    x = layers.Dense(6, activation="relu")(layers.Flatten()(x))
+    return keras.Model(inputs, layers.Dense(4, activation="softmax")(x))
+
+
+@pytest.mark.parametrize("size, channels, kernel, padding, relu, pool, fused", [
+    ((8, 8, 2), 8, 3, "valid", True, 2, True),  # the ST hand-posture shape
+    ((6, 10, 3), 5, 3, "same", False, 2, True),  # odd channel count, no ReLU (negative outputs), padding
+    ((7, 7, 1), 4, 2, "valid", True, 2, True),  # 6x6 conv output from an odd input
+    ((9, 9, 2), 4, 3, "valid", True, 3, False),  # a 3x3 pool: the ops stay apart
+])
+def test_conv_max_pool_fusion_is_bit_exact(size, channels, kernel, padding, relu, pool, fused, tmp_path, host_cc):
+    """A conv whose 2x2 max pool takes the max of its int32 accumulators before requantization equals BUILTIN_REF."""
+    model = _conv_pool_model(size, channels, kernel, padding, relu, pool)
+    tflite_bytes = quantize_keras_model(model, calibration_data(model, 5))
+    library = generate_library(tflite_bytes, tmp_path / "lib")
+    source = (library.directory / "tofhil_model.c").read_text()
+    assert ("conv2d_pool_run(" in source) == fused
+    runner = ReferenceRunner(tflite_bytes)
+    host = HostLibrary(build_host_library(library.directory, tmp_path / "build", host_cc),
+                       library.input_size, library.output_size, runner.input_dtype, runner.output_dtype)
+    inputs = np.random.default_rng(7).integers(-128, 128, (SAMPLES, *size)).astype(np.int8)
+    expected = runner.run(inputs).reshape(SAMPLES, -1)
+    np.testing.assert_array_equal(host.run(inputs.reshape(SAMPLES, -1)), expected)
+    sanitized = SanitizedHost(library.directory, tmp_path / "asan", runner.input_dtype, runner.output_dtype, host_cc)
+    np.testing.assert_array_equal(sanitized.run(inputs, library.output_size), expected)

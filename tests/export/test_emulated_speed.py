@@ -57,3 +57,8 @@ def test_the_real_firmware_takes_other_flags_and_times_each_op(tmp_path, arm_cc)
     assert small["opt"] == "-Os" and small["instructions_per_inference"] != fast["instructions_per_inference"]
     ops = sum(fast["op_instructions"].values())
     assert 0.9 * fast["instructions_per_inference"] < ops < 1.2 * fast["instructions_per_inference"]
+    # the per-layer profile (each op alone, as hil --per-layer times it): every op timed, the fused conv's
+    # max pool (op 1) included, summing to about the inference too
+    layers = fast["layer_instructions"]
+    assert sorted(layers) == list(range(len(library.model.ops))) and layers[1] > 50
+    assert 0.9 * fast["instructions_per_inference"] < sum(layers.values()) < 1.3 * fast["instructions_per_inference"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from cobs import cobs
 
 from hil.protocol import (MAX_ENCODED, MAX_PACKET, MAX_PAYLOAD, PROTOCOL_VERSION, SEQ_UNKNOWN, Error, FrameDecoder,
-                          Hello, HelloRequest, InferRaw, InferTensor, Packet, Result, Stats, StatsRequest,
+                          Hello, HelloRequest, InferRaw, InferTensor, Layer, LayerRequest, Packet, Result, Stats, StatsRequest,
                           encode_frame, encode_message)
 
 VECTORS_PATH = Path(__file__).resolve().parents[2] / "docs" / "protocol_vectors.json"
@@ -43,6 +43,9 @@ def messages() -> list[tuple[str, int, object]]:
             ("RESULT_NO_ECHO", 3, Result(0, 27_905, 0, outputs)),
             ("RESULT_FRAME_REJECTED", 5, Result(2, 0, 1_180)),
             ("STATS", 4, Stats(1_384, 2_048, 812, 3, 1, 0, 4)),
+            ("LAYER_REQ", 6, LayerRequest(1, 0, tensor)),
+            ("LAYER", 6, Layer(1, 6, True, 1_873, 72, 0, bytes((7 * i) % 256 for i in range(72)))),
+            ("LAYER_SECOND_CHUNK", 7, Layer(0, 6, True, 9_120, 400, 388, bytes(range(12)))),
             ("ERROR_BAD_CRC", SEQ_UNKNOWN, Error.of("BAD_CRC")),
             ("ERROR_UNKNOWN_MESSAGE", 9, Error.of("UNKNOWN_MESSAGE"))]
 

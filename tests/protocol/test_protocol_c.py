@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hil.protocol import (MAX_ENCODED, MAX_PACKET, MAX_PAYLOAD, SEQ_UNKNOWN, Error, FrameDecoder, Hello,
-                          HelloRequest, InferRaw, InferTensor, Result, Stats, StatsRequest, decode_message,
+                          HelloRequest, InferRaw, InferTensor, LayerRequest, Result, Stats, StatsRequest,
+                          decode_message,
                           encode_frame, encode_message)
 from tests.protocol.make_vectors import VECTORS_PATH, event_of, raw_frame
 
@@ -257,3 +258,46 @@ def test_random_streams_get_one_reply_per_frame(app_drivers, hello):
         completed = decoder.feed(stream)
         assert len(replies) == len(completed), stream.hex()
 
+
+
+def test_layer_requests_return_every_builtin_ref_intermediate_tensor(app_drivers, hello, tiny_model, tmp_path):
+    from training.hil_inputs.layer_references import compute_layer_references
+
+    path = tmp_path / "model.tflite"
+    path.write_bytes(tiny_model[0])
+    inputs = np.random.default_rng(5).integers(-128, 128, (3, 128)).astype(np.int8)
+    layers = compute_layer_references(path, inputs, np.ones(3, bool))
+    count = len(layers["layer_names"])
+    requests = [(i, layer) for i in range(3) for layer in range(count)]
+    stream = b"".join(encode_message(LayerRequest(layer, 0, inputs[i]), 200 + n)
+                      for n, (i, layer) in enumerate(requests))
+    [replies] = app_replies(app_drivers[True], [stream], hello)
+    assert [seq for seq, _ in replies] == [200 + n for n in range(len(requests))]
+    for (i, layer), (_, reply) in zip(requests, replies):
+        assert (reply.layer, reply.layer_count, reply.offset, reply.is_int8) == (layer, count, 0, True)
+        assert np.array_equal(np.array(reply.values, np.int8), layers[f"layer_{layer}"][i]), (i, layer)
+    assert all(reply.ticks > 0 for _, reply in replies if reply.layer == 0)  # the conv takes time
+
+
+LAYER_INPUT = bytes(128)
+BAD_LAYER_REQUESTS = [
+    ("LAYER_REQ short", request(0x05, 21, b"\x00\x00\x00" + bytes(127)), 21, "BAD_PAYLOAD"),
+    ("LAYER_REQ empty", request(0x05, 22, b""), 22, "BAD_PAYLOAD"),
+    ("LAYER_REQ layer past the last", request(0x05, 23, b"\x06\x00\x00" + LAYER_INPUT), 23, "BAD_ARGUMENT"),
+    ("LAYER_REQ layer 255", request(0x05, 24, b"\xff\x00\x00" + LAYER_INPUT), 24, "BAD_ARGUMENT"),
+    ("LAYER_REQ offset at the end", request(0x05, 25, b"\x05\x08\x00" + LAYER_INPUT), 25, "BAD_ARGUMENT"),
+    ("LAYER_REQ offset huge", request(0x05, 26, b"\x00\xff\xff" + LAYER_INPUT), 26, "BAD_ARGUMENT"),
+]
+
+
+@pytest.mark.parametrize("name, stream, seq, status", BAD_LAYER_REQUESTS, ids=[r[0] for r in BAD_LAYER_REQUESTS])
+def test_bad_layer_requests_get_one_error_reply(app_drivers, name, stream, seq, status):
+    [replies] = app_replies(app_drivers[True], [stream])
+    assert replies == [(seq, Error.of(status))]
+
+
+def test_layer_request_at_an_offset_sends_the_rest(app_drivers, hello, tiny_model, tmp_path):
+    stream = encode_message(LayerRequest(0, 0, [3] * 128), 1) + encode_message(LayerRequest(0, 200, [3] * 128), 2)
+    [[(_, whole), (_, rest)]] = app_replies(app_drivers[True], [stream], hello)
+    assert (whole.size, rest.size, rest.offset) == (288, 288, 200)
+    assert rest.data == whole.data[200:]

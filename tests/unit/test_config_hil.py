@@ -50,3 +50,15 @@ def test_errors_name_file_and_key(tmp_path, hil, message):
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+@pytest.mark.parametrize("value, resolved", [("all", "all"), (25, "25"), ("differing", "differing"), (None, None)])
+def test_per_layer_takes_all_n_or_differing(tmp_path, value, resolved):
+    assert load_config(write(tmp_path, {"per_layer": value})).hil.per_layer == resolved
+    assert load_config(write(tmp_path), ["hil.per_layer=3"]).hil.per_layer == "3"
+
+
+@pytest.mark.parametrize("value", ["some", 0, -2, True, 1.5])
+def test_bad_per_layer_names_the_key_and_the_spellings(tmp_path, value):
+    with pytest.raises(ConfigError, match=r"hil\.per_layer: expected all, differing, or a positive whole number"):
+        load_config(write(tmp_path, {"per_layer": value}))

@@ -22,6 +22,7 @@ from training.config.yaml_guard import read_config_text, safe_load_config
 from training.data.classes import ST_CLASS_IDS, unknown_classes
 from training.errors import ConfigError
 from training.models.frozen_layers import parse_frozen_layers
+from tofhil.per_layer_selection import parse_per_layer
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATH_KEYS = (("dataset", "training_path"), ("dataset", "validation_path"), ("dataset", "test_path"),
@@ -182,6 +183,11 @@ def _check_rules(config: schema.Config, source: str) -> None:
     if pre.Min_distance >= pre.Max_distance:
         raise ConfigError(f"{source}: preprocessing.Min_distance ({pre.Min_distance}) must be smaller than "
                           f"preprocessing.Max_distance ({pre.Max_distance})")
+    try:
+        config.hil.per_layer = parse_per_layer(config.hil.per_layer)
+        config.hil.per_layer = None if config.hil.per_layer is None else str(config.hil.per_layer)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: hil.per_layer: {exc}") from None
     training = config.training
     if config.operation_mode in ("evaluation", "export") and not config.general.model_path:
         raise ConfigError(f"{source}: general.model_path: missing; operation_mode {config.operation_mode} "

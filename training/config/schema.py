@@ -111,6 +111,8 @@ class HilConfig:
     mode: str = spec("raw", choices=("raw", "tensor"), doc="raw: sensor frames, preprocessed on the board")
     limit: Optional[int] = spec(None, range=(1, 2**31 - 1), doc="validate only the first N test frames")
     output_dir: Optional[str] = spec(None, doc="HIL output folder (default RUN/hil/<board>-<mode>-<stamp>)")
+    per_layer: Optional[Any] = spec(None, doc="compare every layer with BUILTIN_REF's on: all, N (first N frames) "
+                                              "or differing (frames whose outputs differ); null: off")
     gates: HilGatesConfig = spec(factory=HilGatesConfig)
 
 

@@ -77,8 +77,9 @@ def _tensor_context(tensor, plan: ArenaPlan) -> dict:
     ctype = C_TYPES.get(tensor.dtype)
     if ctype is None:
         raise ExportError(f"{tensor.describe()}: the runtime keeps only int8 and float32 tensors in its arena")
-    return {"index": tensor.index, "offset": plan.offsets[tensor.index], "ctype": ctype, "size": tensor.size,
-            "name": c_comment_text(tensor.name), "shape": list(tensor.shape)}
+    outside = tensor.index in plan.outside
+    return {"index": tensor.index, "offset": 0 if outside else plan.offsets[tensor.index], "outside": outside,
+            "ctype": ctype, "size": tensor.size, "name": c_comment_text(tensor.name), "shape": list(tensor.shape)}
 
 
 def _io_context(tensor, plan: ArenaPlan) -> dict:
@@ -130,10 +131,21 @@ def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str
         raise ExportError(f"model sha256 {sha256!r} is not 64 lowercase hex digits")
     specs = specialize(model) if specs is None else specs
     return {"source": c_comment_text(source, 200), "sha256": sha256, "arena_size": max(plan.size, 4),
+            "layer_buffer_size": max(plan.outside.values(), default=0),
             "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
             "scratch": _scratch(model, specs),
-            "ops": [_op_context(op, model, plan, specs.get(op.index)) for op in model.ops],
+            "ops": _fuse_outputs([_op_context(op, model, plan, specs.get(op.index)) for op in model.ops]),
             "kernel_structs": kernel_structs()}
+
+
+def _fuse_outputs(ops: list[dict]) -> list[dict]:
+    """A conv that pools its own accumulators writes the pool's output tensor (tofhil_model_invoke)."""
+    by_index = {op["index"]: op for op in ops}
+    for op in ops:
+        consts = (op["spec"] or {}).get("c", {})
+        op["pool_output"] = by_index[consts["pool_op"]]["output"] if consts.get("pool") else None
+        op["fused"] = bool(consts.get("fused"))
+    return ops
 
 
 def preprocess_context(spec: pp.PreprocessingSpec, model: LoweredModel, source: str) -> dict:

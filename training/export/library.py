@@ -9,7 +9,7 @@ from training.export.codegen import render_library, supports_preprocessing
 from training.export.lowering import LoweredModel, lower
 from training.export.planner import ArenaPlan, plan_arena
 from training.export.quantize import sha256_hex
-from training.export.specialize import fully_connected_requantization, specialize
+from training.export.specialize import fully_connected_requantization, fused_conv_outputs, specialize
 from training.export.tflite_graph import parse_tflite
 
 
@@ -36,9 +36,9 @@ def generate_library(model_bytes: bytes, output_dir: Path, spec: PreprocessingSp
                      source: str = "model_int8.tflite") -> GeneratedLibrary:
     """Generate the C library of an int8 ``.tflite`` model; unsupported content raises ExportError."""
     model = lower(parse_tflite(model_bytes))
-    plan = plan_arena(model)
-    sha256 = sha256_hex(model_bytes)
     specs = specialize(model)
+    plan = plan_arena(model, fused_conv_outputs(model, specs))
+    sha256 = sha256_hex(model_bytes)
     files = render_library(model, plan, sha256, Path(output_dir), source, spec, specs)
     with_preprocessing = spec is not None and supports_preprocessing(model)
     return GeneratedLibrary(Path(output_dir), tuple(files), sha256, model, plan, with_preprocessing,

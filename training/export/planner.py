@@ -4,12 +4,14 @@ Every non-constant tensor lives from the op that writes it (the model input from
 the start) to the last op that reads it (the model output to the end). Tensors
 whose lifetimes overlap get disjoint byte ranges; the others share memory. A
 RESHAPE output aliases its input's buffer, so reshapes cost neither RAM nor time.
+Tensors ``outside`` the arena (a conv output its fused max pool never lets the inference write) get their own
+buffer, which only per-layer validation (tofhil_model_invoke_layer) touches: the inference's arena stays small.
 Placement is greedy first-fit, largest buffer first, which is optimal or close
 to it for the straight chains of tiny CNNs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from training.export.lowering import LoweredModel
 
@@ -30,6 +32,7 @@ class ArenaPlan:
     offsets: dict[int, int]  # tensor index -> byte offset (aliases included)
     size: int  # bytes, a multiple of ALIGNMENT
     buffers: tuple[Buffer, ...]
+    outside: dict[int, int] = field(default_factory=dict)  # tensor -> bytes of its own buffer, not in the arena
 
 
 def _root(aliases: dict[int, int], tensor: int) -> int:
@@ -61,8 +64,11 @@ def _padded(size: int) -> int:
     return (size + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
 
-def plan_arena(model: LoweredModel) -> ArenaPlan:
-    buffers = sorted(lifetimes(model).values(), key=lambda b: (-b.size, b.first, b.root))
+def plan_arena(model: LoweredModel, outside: frozenset[int] = frozenset()) -> ArenaPlan:
+    every = lifetimes(model)
+    if any(_root(model.aliases, t) != t or t in (model.input.index, model.output.index) for t in outside):
+        raise ValueError(f"tensors {sorted(outside)}: only intermediate, unaliased tensors can live outside")
+    buffers = sorted((b for b in every.values() if b.root not in outside), key=lambda b: (-b.size, b.first, b.root))
     placed: list[tuple[Buffer, int]] = []
     for buffer in buffers:
         offset = _first_fit(buffer, placed)
@@ -70,9 +76,9 @@ def plan_arena(model: LoweredModel) -> ArenaPlan:
     root_offsets = {buffer.root: offset for buffer, offset in placed}
     every_tensor = {model.input.index, model.output.index, *model.aliases}
     every_tensor.update(t for op in model.ops for t in (*op.inputs, op.output))
-    offsets = {t: root_offsets[_root(model.aliases, t)] for t in every_tensor}
+    offsets = {t: root_offsets[_root(model.aliases, t)] for t in every_tensor if _root(model.aliases, t) not in outside}
     size = max((offset + buffer.size for buffer, offset in placed), default=0)
-    return ArenaPlan(offsets, size, tuple(b for b, _ in placed))
+    return ArenaPlan(offsets, size, tuple(b for b, _ in placed), {t: every[t].size for t in outside})
 
 
 def _first_fit(buffer: Buffer, placed: list[tuple[Buffer, int]]) -> int:

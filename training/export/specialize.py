@@ -11,6 +11,11 @@ the templates turn into straight-line C (constant dimensions, no per-pixel bound
 * Requantization, where proven exact over every reachable accumulator, is folded: one
   SMLAL of the bias-free accumulator with a 64-bit constant (bias, rounding, output offset).
 * MAX_POOL_2D without padding: constant windows.
+* CONV_2D followed by a 2x2 / stride 2 MAX_POOL_2D that alone reads its output: the pool takes the max of the
+  int32 accumulators before the requantization (one requantization per pooled output instead of four). Exact
+  because requantization and the activation clamps are monotone non-decreasing when every channel's
+  multiplier is positive (checked here, per channel; otherwise the two ops stay apart). The separate kernels
+  remain for per-layer validation (tofhil_model_invoke_layer).
 Everything else runs the generic struct-driven kernels of ``tofhil_kernels.c``.
 """
 from __future__ import annotations
@@ -82,7 +87,7 @@ def _conv(op: KernelOp) -> Specialization:
     # the conv keeps TFLite's arithmetic, constants hoisted
     consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
               "any_left": bool((shift > 0).any()), "right_only": _right_only(shift, op.accumulator_ranges),
-              "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right)}
+              "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right), "pool": 0}
     bias = np.zeros(f["out_c"], np.int64) if bias is None else bias
     filters = ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16))
     folded = fold_conv_requant(op.accumulator_ranges, bias, op.arrays["multiplier"][1], shift, f["output_offset"],
@@ -146,7 +151,47 @@ def specialize(model: LoweredModel) -> dict[int, Specialization]:
         made = makers[op.kind](op) if op.kind in makers else None
         if made is not None:
             result[op.index] = made
+    for conv, pool in zip(model.ops, model.ops[1:]):
+        _fuse_conv_pool(model, conv, pool, result)
     return result
+
+
+def _fusable_pool(model: LoweredModel, conv: KernelOp, pool: KernelOp, specs: dict) -> str | None:
+    """Why ``pool`` cannot take the max of ``conv``'s accumulators, or None when it can."""
+    if conv.kind != "conv2d" or pool.kind != "max_pool" or conv.index not in specs or pool.index not in specs:
+        return "not a specialised conv followed by a specialised max pool"
+    f, g = conv.fields, pool.fields
+    readers = [op.index for op in model.ops if conv.output in op.inputs]
+    if pool.inputs[0] != conv.output or readers != [pool.index] or conv.output == model.output.index:
+        return "the conv's output is read by more than the pool"
+    if (g["k_h"], g["k_w"], g["stride_h"], g["stride_w"]) != (2, 2, 2, 2) or f["out_h"] % 2 or f["out_w"] % 2 \
+            or (g["out_h"], g["out_w"]) != (f["out_h"] // 2, f["out_w"] // 2):
+        return "not a 2x2 / stride 2 pool tiling the conv's even output"
+    spec = specs[conv.index]
+    multipliers = spec.arrays[1][2] if spec.consts["folded"] else conv.arrays["multiplier"][1]
+    if (np.asarray(multipliers) <= 0).any():
+        return "a channel's multiplier is not positive: its requantization is not monotone"
+    if max(f["act_min"], g["act_min"]) > min(f["act_max"], g["act_max"]):
+        return "the two activation ranges do not overlap"
+    return None
+
+
+def _fuse_conv_pool(model: LoweredModel, conv: KernelOp, pool: KernelOp, specs: dict) -> None:
+    reason = _fusable_pool(model, conv, pool, specs)
+    if conv.kind == "conv2d" and pool.kind == "max_pool" and conv.index in specs:
+        specs[conv.index].notes["max_pool_fused"] = reason or f"op {pool.index}: max of the accumulators"
+    if reason is not None:
+        return
+    f, g = conv.fields, pool.fields
+    specs[conv.index].consts.update({"pool": 1, "pool_op": pool.index, "pool_h": g["out_h"], "pool_w": g["out_w"],
+                                     "pool_min": max(f["act_min"], g["act_min"]),
+                                     "pool_max": min(f["act_max"], g["act_max"])})
+    specs[pool.index].consts["fused"] = 1
+
+
+def fused_conv_outputs(model: LoweredModel, specs: dict[int, Specialization]) -> frozenset[int]:
+    """Output tensors of convs whose max pool is fused: the inference never writes them."""
+    return frozenset(op.output for op in model.ops if op.index in specs and specs[op.index].consts.get("pool"))
 
 
 def fully_connected_requantization(model: LoweredModel, specs: dict[int, Specialization]) -> list[dict]:

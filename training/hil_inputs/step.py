@@ -9,6 +9,7 @@ from tofhil.errors import FolderError
 from tofhil.folders import ExportFolder, RunFolder
 from tofhil.validation_inputs import write_inputs
 from training.errors import ExportError
+from training.hil_inputs.layer_references import compute_layer_references
 from training.hil_inputs.references import compute_references
 from training.hil_inputs.testset import load_config, load_test_frames
 
@@ -27,7 +28,8 @@ def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: i
     except FolderError:
         keras_path = None
     references = compute_references(frames, spec, export.tflite_path, keras_path)
-    return write_inputs(folder, dataclasses.asdict(config.hil), frames, references)
+    layers = compute_layer_references(export.tflite_path, references["host_input"], references["host_kept"])
+    return write_inputs(folder, dataclasses.asdict(config.hil), frames, references, layers)
 
 
 def add_hil_inputs_parser(sub) -> None:

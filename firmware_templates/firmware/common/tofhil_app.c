@@ -26,6 +26,18 @@
 #define TOFHIL_RESULT_HEADER_SIZE 10u
 #define TOFHIL_RAW_FRAME_ZONES 64u
 #define TOFHIL_INFER_RAW_SIZE (1u + TOFHIL_RAW_FRAME_ZONES * 5u)
+#define TOFHIL_LAYER_REQ_HEADER_SIZE 3u /* u8 layer, u16 offset; the int8 input tensor follows */
+#define TOFHIL_LAYER_HEADER_SIZE 12u
+#define TOFHIL_LAYER_CHUNK (TOFHIL_PROTO_MAX_PAYLOAD - TOFHIL_LAYER_HEADER_SIZE)
+#if TOFHIL_LAYER_REQ_HEADER_SIZE + TOFHIL_MODEL_INPUT_SIZE > TOFHIL_PROTO_MAX_PAYLOAD
+#error "model input does not fit one LAYER_REQ payload (TOFHIL_PROTO_MAX_PAYLOAD)"
+#endif
+#ifndef TOFHIL_MODEL_LAYER_COUNT
+#define TOFHIL_MODEL_LAYER_COUNT 0u /* a library exported before per-layer validation: LAYER_REQ is unknown */
+#endif
+#if TOFHIL_MODEL_LAYER_COUNT > 255u
+#error "LAYER_REQ numbers layers with one byte"
+#endif
 #if TOFHIL_RESULT_HEADER_SIZE + TOFHIL_MODEL_INPUT_SIZE + TOFHIL_MODEL_OUTPUT_SIZE > TOFHIL_PROTO_MAX_PAYLOAD
 #error "model input + output do not fit one RESULT payload (TOFHIL_PROTO_MAX_PAYLOAD)"
 #endif
@@ -251,6 +263,59 @@ static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
 }
 #endif
 
+/* Per-layer validation (LAYER_REQ): run ops 0..layer on the given input, one at a time, and send op `layer`'s
+ * output bytes from `offset` (as many as fit) with the ticks of that op alone. Later ops may reuse the bytes of
+ * earlier outputs in the arena, so each request runs from op 0: the host asks for every layer in turn. */
+#if TOFHIL_MODEL_LAYER_COUNT > 0u
+static void tofhil_handle_layer(const tofhil_packet_t *request)
+{
+    const uint8_t *payload = request->payload;
+    unsigned layer, i;
+    uint16_t offset, bytes = 0u, count;
+    uint32_t ticks = 0u;
+    int is_int8 = 0;
+    const uint8_t *output;
+    tofhil_payload_t *p;
+    if (request->length != TOFHIL_LAYER_REQ_HEADER_SIZE + TOFHIL_MODEL_INPUT_SIZE || payload == NULL) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    layer = payload[0];
+    offset = (uint16_t)(payload[1] | (payload[2] << 8));
+    output = (const uint8_t *)tofhil_model_layer_output(layer, &bytes, &is_int8);
+    if (layer >= TOFHIL_MODEL_LAYER_COUNT || output == NULL || offset > bytes || (offset == bytes && bytes != 0u)) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_ARGUMENT);
+        return;
+    }
+    memcpy(tofhil_model_input(), payload + TOFHIL_LAYER_REQ_HEADER_SIZE, TOFHIL_MODEL_INPUT_SIZE);
+    for (i = 0; i <= layer; ++i) {
+        const uint32_t start = tofhil_board_timer_now();
+        const tofhil_status_t status = tofhil_model_invoke_layer(i);
+        ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+        if (status != TOFHIL_STATUS_OK) {
+            tofhil_send_error(request->seq, (int)status);
+            return;
+        }
+    }
+    count = (uint16_t)((unsigned)bytes - offset > TOFHIL_LAYER_CHUNK ? TOFHIL_LAYER_CHUNK : (unsigned)bytes - offset);
+    p = tofhil_reply_begin();
+    tofhil_put_u8(p, (uint8_t)TOFHIL_STATUS_OK);
+    tofhil_put_u8(p, (uint8_t)layer);
+    tofhil_put_u8(p, (uint8_t)TOFHIL_MODEL_LAYER_COUNT);
+    tofhil_put_u8(p, is_int8 ? 1u : 0u);
+    tofhil_put_u32(p, ticks);
+    tofhil_put_u16(p, bytes);
+    tofhil_put_u16(p, offset);
+    tofhil_put_bytes(p, output + offset, count);
+    tofhil_send(TOFHIL_MSG_LAYER, request->seq, p);
+}
+#else
+static void tofhil_handle_layer(const tofhil_packet_t *request)
+{
+    tofhil_send_error(request->seq, TOFHIL_STATUS_UNKNOWN_MESSAGE);
+}
+#endif
+
 static void tofhil_handle_stats(const tofhil_packet_t *request)
 {
     tofhil_payload_t *p = tofhil_reply_begin();
@@ -286,6 +351,9 @@ void tofhil_app_handle(const tofhil_packet_t *request)
         break;
     case TOFHIL_MSG_INFER_TENSOR:
         tofhil_handle_infer_tensor(request);
+        break;
+    case TOFHIL_MSG_LAYER_REQ:
+        tofhil_handle_layer(request);
         break;
     default:
         tofhil_send_error(request->seq, TOFHIL_STATUS_UNKNOWN_MESSAGE);

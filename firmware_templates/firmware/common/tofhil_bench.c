@@ -22,6 +22,21 @@ void tofhil_bench_op_done(int index);
 
 static uint32_t bench_op_ticks[TOFHIL_BENCH_MAX_OPS];
 static uint32_t bench_op_mark;
+#ifdef TOFHIL_BENCH_LAYERS
+/* The per-layer profile: each op alone through tofhil_model_invoke_layer, as LAYER_REQ times it (hil --per-layer) */
+static uint32_t bench_layer_ticks[TOFHIL_BENCH_MAX_OPS];
+static int8_t bench_input[TOFHIL_MODEL_INPUT_SIZE];
+
+static void bench_layers(void)
+{
+    unsigned layer;
+    for (layer = 0; layer < TOFHIL_MODEL_LAYER_COUNT && layer < TOFHIL_BENCH_MAX_OPS; ++layer) {
+        const uint32_t start = tofhil_board_timer_now();
+        (void)tofhil_model_invoke_layer(layer);
+        bench_layer_ticks[layer] += tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+    }
+}
+#endif
 
 void tofhil_bench_op_done(int index)
 {
@@ -67,6 +82,11 @@ int tofhil_bench_run(void)
             ++rejected;
             continue;
         }
+#ifdef TOFHIL_BENCH_LAYERS
+        for (k = 0; k < (int)TOFHIL_MODEL_INPUT_SIZE; ++k) { /* the arena may reuse the input's bytes */
+            bench_input[k] = tofhil_model_input()[k];
+        }
+#endif
         bench_op_mark = tofhil_board_timer_now();
         start = tofhil_board_timer_now();
         (void)tofhil_model_invoke();
@@ -77,6 +97,12 @@ int tofhil_bench_run(void)
                 break;
             }
         }
+#ifdef TOFHIL_BENCH_LAYERS
+        for (k = 0; k < (int)TOFHIL_MODEL_INPUT_SIZE; ++k) {
+            tofhil_model_input()[k] = bench_input[k];
+        }
+        bench_layers();
+#endif
     }
     bench_line("frames", TOFHIL_BENCH_FRAMES);
     bench_line("rejected", rejected);
@@ -87,6 +113,9 @@ int tofhil_bench_run(void)
     for (k = 0; k < (int)TOFHIL_BENCH_MAX_OPS; ++k) {
         bench_line("op_index", (uint32_t)k);
         bench_line("op_ticks", bench_op_ticks[k]);
+#ifdef TOFHIL_BENCH_LAYERS
+        bench_line("layer_ticks", bench_layer_ticks[k]);
+#endif
     }
     tofhil_board_write((const uint8_t *)"end\n", 4u);
     for (;;) {

@@ -27,9 +27,11 @@
     X(INFER_RAW, 0x02)         \
     X(INFER_TENSOR, 0x03)      \
     X(STATS_REQ, 0x04)         \
+    X(LAYER_REQ, 0x05)         \
     X(HELLO, 0x81)             \
     X(RESULT, 0x82)            \
     X(STATS, 0x84)             \
+    X(LAYER, 0x85)             \
     X(ERROR, 0x8F)
 
 #define TOFHIL_MSG_ENUM_ENTRY(name, id) TOFHIL_MSG_##name = id,
