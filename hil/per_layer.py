@@ -66,7 +66,7 @@ def collect_layers(client, frames: list[int], references: dict, layers: dict) ->
             ticks[row[frame], layer] = reply.ticks
     picked = np.asarray(frames, np.int64)
     arrays = {"frames": picked, "ticks": ticks, **{name: layers[name] for name in LAYER_INFO}}
-    for i, size in enumerate(sizes):
+    for i in range(len(sizes)):
         host = layers[f"layer_{i}"][picked] if len(frames) else layers[f"layer_{i}"][:0]
         arrays[f"host_{i}"] = host
         arrays[f"device_{i}"] = device[i].view(host.dtype).reshape(host.shape)
