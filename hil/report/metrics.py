@@ -13,6 +13,7 @@ import numpy as np
 from hil.report.raw_mode import raw_mode_section
 from hil.report.records import FrameResult, ValidationData
 from hil.report.stedgeai import dequantize, stedgeai_rows, top1
+from hil.report.boards import boards_section
 from hil.report.timing import footprint_section, latency_section, link_section
 from tofhil.metrics import classification_metrics, wilson_interval
 
@@ -131,6 +132,7 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
                                                       if r.preprocess_ticks], meta)},
         "link": link_section(meta, len(data.results)),
         "firmware": footprint_section(meta),
+        "boards": boards_section(data, frames),
     }
 
 
