@@ -82,7 +82,13 @@ def _bring_up(workers: list[ShardWorker], mode: str) -> None:
             errors.append(exc)
     alive = [worker for worker in workers if worker.session is not None]
     if not alive:
-        raise errors[0]
+        from tofhil.errors import ToolError
+
+        first = errors[0]
+        if isinstance(first, ToolError):
+            raise first
+        raise HilError(f"board {workers[0].shard.name}: could not be brought up ({type(first).__name__}: "
+                       f"{workers[0].failure})") from None
     hello = alive[0].session.client.hello
     if mode == "raw" and not hello.has_preprocessing:
         raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
@@ -109,7 +115,8 @@ def _write_merged_meta(workers: list[ShardWorker], frames, mode: str, output_dir
             entry[key] = round(entry[key] + before.get(key, 0), 3)
         entry["lost"] = before.get("lost", []) + entry["lost"]
         session = worker.session
-        entry.update(board=worker.shard.board, place=getattr(session, "place_name", None) or worker.shard.place,
+        lease = getattr(getattr(session, "options", None), "place", None)
+        entry.update(board=worker.shard.board, place=getattr(lease, "name", None) or worker.shard.place,
                      link_url=getattr(getattr(session, "target", None), "link_url", None), failure=worker.failure)
         shards[worker.shard.name] = entry
     for name, entry in previous.items():  # a board of an earlier part of the run that is not used now

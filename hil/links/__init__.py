@@ -16,7 +16,10 @@ def open_link(url: str, baudrate: int = 921600, timeout: float = 0.05):
     """Open ``url`` with a short read timeout (the client polls); a clear error names the URL and the fix."""
     try:
         # exclusive: a second program on the same serial port would steal bytes; refuse it up front
-        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=5, exclusive=True)
+        # pyserial's rfc2217:// refuses a write timeout (NotImplementedError): it gets none
+        write_timeout = None if url.lower().startswith("rfc2217://") else 5
+        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=write_timeout,
+                                     exclusive=True)
     except (serial.SerialException, ValueError, OSError) as exc:
         hint = ""
         if "busy" in str(exc).lower() or "lock" in str(exc).lower():
