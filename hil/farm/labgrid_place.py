@@ -21,6 +21,7 @@ from hil.errors import HilError, LinkError
 
 CALL_TIMEOUT_S = 30.0
 PORT_WAIT_S = 30.0  # an exporter restarting (ser2net started again on a new port) comes back within this
+REACQUIRE_AFTER_S = 3.0  # an exporter back without the place's resource acquired: acquire the place again
 
 
 def rfc2217_url(host: str, port: int) -> str:
@@ -37,6 +38,8 @@ class LabgridClient:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.loop = self.session = None
+        self.last_state = "not asked yet"
+        self._refresh_lock, self._refreshed_at = threading.Lock(), 0.0
         self._thread = threading.Thread(target=self._serve, name="labgrid client", daemon=True)
         self._thread.start()
         if not self._ready.wait(connect_timeout_s) or self._error is not None:
@@ -58,6 +61,27 @@ class LabgridClient:
             return
         self._ready.set()
         self.loop.run_forever()
+
+    def refresh(self, min_interval_s: float = 2.0) -> None:
+        """A new client session on the same loop: a fresh view of places and resources. After an exporter
+        restart the old session's view can keep the deleted resource (no 'avail' key) for good."""
+        from labgrid.remote.client import ClientSession
+        from labgrid.util.proxy import proxymanager
+
+        with self._refresh_lock:
+            if time.monotonic() - self._refreshed_at < min_interval_s:
+                return
+
+            async def go():
+                old = self.session
+                fresh = ClientSession(proxymanager.get_grpc_address(self.address, default_port=20408), self.loop)
+                await fresh.start()
+                self.session = fresh
+                with contextlib.suppress(Exception):
+                    await old.stop()
+                    await old.close()
+            self.call(go)
+            self._refreshed_at = time.monotonic()
 
     def call(self, make_coroutine, timeout_s: float = CALL_TIMEOUT_S):
         """Run ``make_coroutine()`` on the session's loop; labgrid's own errors become a one-line HilError."""
@@ -84,18 +108,26 @@ class LabgridClient:
             await self.session.release()
         self.call(go)
 
-    def serial_endpoint(self, place: str) -> tuple[str, int] | None:
-        """(host, port) of the place's NetworkSerialPort while its exporter serves it, else None."""
+    def serial_endpoint(self, place: str):
+        """(host, port) of the place's NetworkSerialPort while its exporter serves it; "unacquired" when the
+        exporter is back but the coordinator has not given its resource to the place again; else None."""
         async def go():
             resources = self.session.get_target_resources(self.session.get_place(place))
             for (_, cls), resource in sorted(resources.items()):
-                if cls == "NetworkSerialPort" and resource.avail and resource.args.get("port"):
+                if cls != "NetworkSerialPort" or not resource.avail:
+                    continue
+                if resource.args.get("port"):
                     return resource.args["host"], int(resource.args["port"])
+                if not resource.acquired:
+                    return "unacquired"
             return None
         try:
-            return self.call(go)
-        except HilError:
-            return None  # an exporter that went away leaves an orphaned resource until it is back
+            state = self.call(go)
+            self.last_state = "no serial port resource available" if state is None else str(state)
+            return state
+        except Exception as exc:  # noqa: BLE001 - an exporter going away or coming back leaves an orphaned or
+            self.last_state = f"{type(exc).__name__}: {exc}"  # half-described resource (labgrid raises KeyError
+            return None  # on it) until it serves the port again
 
     def reserve(self, tags: str, on_wait=None) -> tuple[str, str]:
         """(place name, reservation token) of a place matching ``tags``, waiting while all are in use."""
@@ -170,15 +202,38 @@ class PlaceLease:
     def serial_url(self, wait_s: float = PORT_WAIT_S) -> str:
         """The place's RFC2217 URL, waiting up to ``wait_s`` for its exporter to serve it (a restarted
         exporter starts ser2net on a new port)."""
-        deadline = time.monotonic() + wait_s
+        started = time.monotonic()
+        unacquired_since = unknown_since = None
         while True:
             endpoint = self.client.serial_endpoint(self.name)
-            if endpoint is not None:
+            if isinstance(endpoint, tuple):
                 return rfc2217_url(*endpoint)
-            if time.monotonic() > deadline:
+            if endpoint is None:  # gone, or a stale view of a resource the exporter deleted and made again
+                unknown_since = unknown_since or time.monotonic()
+                if time.monotonic() - unknown_since > REACQUIRE_AFTER_S:
+                    with contextlib.suppress(HilError):
+                        self.client.refresh()
+                    unknown_since = None
+            if endpoint == "unacquired":
+                # the coordinator gives a restarted exporter's resources back to the place on its own sync
+                # (every 15 s) but may give up after a timeout; acquiring the place again does it at once
+                unacquired_since = unacquired_since or time.monotonic()
+                if time.monotonic() - unacquired_since > REACQUIRE_AFTER_S:
+                    self.reacquire()
+                    unacquired_since = None
+            if time.monotonic() - started > wait_s:
                 raise LinkError(f"place {self.name}: no serial port served within {wait_s:.0f} s (is its "
-                                f"exporter running? labgrid-client -p {self.name} show)")
+                                f"exporter running? labgrid-client -p {self.name} show; last seen: "
+                                f"{self.client.last_state})")
             time.sleep(0.25)
+
+
+    def reacquire(self) -> None:
+        """Release and acquire the place again (its resources then come from the exporter as it is now); the
+        holder's name is in the error if someone took it in between."""
+        with contextlib.suppress(HilError):
+            self.client.release(self.name)
+        self.client.acquire(self.name)
 
 
 @contextlib.contextmanager

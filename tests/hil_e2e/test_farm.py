@@ -19,9 +19,9 @@ import pytest
 from hil.errors import HilError
 from hil.farm.shards import plan_shards
 from hil.farm.sharded import validate_sharded
-from hil.runner import BoardOptions, BoardSession, validate
-from hil.validation import ValidationRequest, prepare_frames, resolve_settings
+from hil.runner import BoardOptions, BoardSession
 from tests.conftest import require
+from tests.hil_e2e.conftest import result_outputs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,31 +33,6 @@ def _need_qemu():
 
 def _records(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-
-
-def _outputs(out: Path) -> dict[int, tuple]:
-    records = _records(out)
-    indices = [r["index"] for r in records]
-    assert len(indices) == len(set(indices)), "a frame has two results"
-    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ())) for r in records}
-
-
-@pytest.fixture(scope="module")
-def farm_inputs(tiny_runs, tmp_path_factory):
-    """The test frames and host references of the first tiny run (one hil-inputs step for the module), and
-    the outputs of a single host board streaming them."""
-    out = tmp_path_factory.mktemp("farm") / "single"
-    settings = resolve_settings(ValidationRequest(BoardOptions("host"), tiny_runs[0], out, mode="raw",
-                                                  progress=False))
-    frames, references = prepare_frames(settings)
-    with BoardSession(BoardOptions("host"), settings.run, out) as session:
-        validate(session, frames, references, "raw", out, progress=False)
-    return settings, frames, references, _outputs(out)
-
-
-def _copy_references(settings, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(settings.output_dir / "references.npz", out / "references.npz")
 
 
 def _sessions(settings, out: Path, made: list):
@@ -74,7 +49,7 @@ def test_two_host_boards_merge_into_the_single_board_results(farm_inputs, tmp_pa
     out = tmp_path / "sharded"
     shards = plan_shards(["host"], 2, [], None)
     validate_sharded(shards, _sessions(settings, out, []), frames, references, "raw", out, progress=False)
-    assert _outputs(out) == single
+    assert result_outputs(out) == single
     boards = {r["board"] for r in _records(out)}
     assert boards == {"host#1", "host#2"}  # both computed frames, each record names its board
     meta = json.loads((out / "run_meta.json").read_text())
@@ -105,7 +80,7 @@ def test_a_qemu_killed_mid_run_gives_its_frames_back_and_is_restarted(farm_input
     validate_sharded(shards, _sessions(settings, out, made), frames, references, "raw", out, progress=False)
     killer.join(5)
     assert killed, "no QEMU was killed: the run ended before a third of the frames"
-    assert _outputs(out) == single  # every frame once, equal to the single host board's results
+    assert result_outputs(out) == single  # every frame once, equal to the single host board's results
     meta = json.loads((out / "run_meta.json").read_text())
     lost = meta["shards"]["qemu-stm32f405#2"]
     assert lost["restarts"] == 1 and lost["lost"] and lost["failure"] is None
@@ -159,13 +134,13 @@ def test_boards_lost_for_good_end_in_exit_2_with_one_line_and_resume_finishes(ti
     assert len(error) == 1
     assert "board qemu-stm32f405#1:" in error[0] and "board qemu-stm32f405#2:" in error[0]
     assert "given up after 3 restarts" in error[0] and "--resume" in error[0]
-    partial = _outputs(out)
+    partial = result_outputs(out)
     assert len(single) // 3 <= len(partial) < len(single)
     assert all(single[i] == v for i, v in partial.items())
     resumed = _cli(*common, "--resume")
     stdout, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, stderr[-2000:]
-    assert _outputs(out) == single
+    assert result_outputs(out) == single
     report = json.loads((out / "hil_report.json").read_text())
     assert report["frames"]["complete"] and len(report["boards"]) == 2
     assert "per board" in stdout
