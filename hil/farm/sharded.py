@@ -37,9 +37,9 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
     sink = ResultsSink(log, queue, bar)
     workers = [ShardWorker(shard, make_session, queue, sink, frames, references, mode, stop, max_restarts)
                for shard in shards]
-    started = time.perf_counter()
     try:
         _bring_up(workers, mode)
+        started = time.perf_counter()  # the streaming's wall time, as a single-board run's (bring-up apart)
         for worker in workers:
             worker.start()
         while any(worker.is_alive() for worker in workers):
