@@ -21,9 +21,11 @@ MAX_RESTARTS = 3
 
 
 def validate_sharded(shards: list[Shard], make_session, frames, references: dict, mode: str, output_dir: Path,
-                     progress: bool = True, resume: bool = False, max_restarts: int = MAX_RESTARTS) -> Path:
+                     progress: bool = True, resume: bool = False, max_restarts: int = MAX_RESTARTS,
+                     keep: tuple = ()) -> Path:
     """Stream the frames through every shard's board; ``make_session(shard)`` returns an unopened
-    :class:`~hil.runner.BoardSession`. Ends with every frame answered, or a :class:`HilError` naming each lost
+    :class:`~hil.runner.BoardSession` (sessions in ``keep`` are the caller's: left open at the end, as the pytest
+    plugin's ``hil_board``). Ends with every frame answered, or a :class:`HilError` naming each lost
     board and its cause (the results so far stay in ``results.jsonl`` for ``--resume``)."""
     output_dir = Path(output_dir)
     results = output_dir / "results.jsonl"
@@ -65,6 +67,8 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
         log.close()
         bar.close()
         for worker in workers:
+            if worker.session is not None and any(worker.session is kept for kept in keep):
+                continue
             worker._drop_session()
     return output_dir
 
@@ -127,24 +131,39 @@ def _write_merged_meta(workers: list[ShardWorker], frames, mode: str, output_dir
 
 def run_farm(farm, options, settings, frames, references: dict, progress: bool = True,
              resume: bool = False) -> Path:
-    """The sharded validation of ``hil run`` / ``pytest hil``: plan the shards, hold their labgrid places
-    (released at the end, on a failure and on Ctrl-C), stream, write the merged meta."""
+    """The sharded validation of ``hil run``: plan the shards, hold their labgrid places (released at the end,
+    on a failure and on Ctrl-C), stream, write the merged meta."""
+    shards = farm.shards(settings.board, options.port)
+    with held_places(shards, farm) as leases:
+        make_session = session_factory(leases, options, settings.run, settings.output_dir)
+        return validate_sharded(shards, make_session, frames, references, settings.mode, settings.output_dir,
+                                progress, resume)
+
+
+def held_places(shards: list[Shard], farm):
+    """A context holding the shards' labgrid places (``{shard name: lease}``; none without places)."""
     import contextlib
+
+    if not any(shard.place or shard.reserve for shard in shards):
+        return contextlib.nullcontext({})
+    from hil.farm.labgrid_place import hold_places
+
+    return hold_places(shards, farm.coordinator_address())
+
+
+def session_factory(leases: dict, options, run, output_dir: Path, first=None):
+    """``make_session(shard)``: an unopened BoardSession for the shard (on its place when it has one); ``first``
+    (an open session, the pytest plugin's ``hil_board``) serves the first shard asked for, once."""
     import dataclasses
 
     from hil.runner import BoardSession
 
-    shards = farm.shards(settings.board, options.port)
-    with contextlib.ExitStack() as held:
-        leases = {}
-        if any(shard.place or shard.reserve for shard in shards):
-            from hil.farm.labgrid_place import hold_places
+    given = [first] if first is not None else []
 
-            leases = held.enter_context(hold_places(shards, farm.coordinator_address()))
+    def make_session(shard: Shard) -> BoardSession:
+        if given:
+            return given.pop()
+        board_options = dataclasses.replace(options, board=shard.board, place=leases.get(shard.name))
+        return BoardSession(board_options, run, Path(output_dir) / "boards" / shard.folder)
 
-        def make_session(shard: Shard) -> BoardSession:
-            board_options = dataclasses.replace(options, board=shard.board, place=leases.get(shard.name))
-            return BoardSession(board_options, settings.run, settings.output_dir / "boards" / shard.folder)
-
-        return validate_sharded(shards, make_session, frames, references, settings.mode, settings.output_dir,
-                                progress, resume)
+    return make_session

@@ -219,3 +219,21 @@ def test_exporter_restarted_mid_run_loses_no_frame(lab, farm_inputs, tmp_path):
     assert sum(meta["shards"][p]["restarts"] for p in PLACES) >= 1
     new_url = meta["shards"][PLACES[0]]["link_url"]
     assert new_url.split(":")[-1].split("?")[0] not in ports[0]  # ser2net came back on another port
+
+
+def test_pytest_hil_on_two_places(lab, tiny_runs, tmp_path):
+    """``pytest hil --place A --place B --coordinator ADDR``: the suite passes with the frames sharded over
+    both places, and both are released when the session ends."""
+    import hil
+
+    repo = Path(hil.__file__).resolve().parents[1]
+    out = tmp_path / "suite"
+    command = [sys.executable, "-m", "pytest", str(repo / "hil" / "suite"), "-p", "no:cacheprovider", "-q",
+               "--rootdir", str(repo), "--board", BOARD, "--place", PLACES[0], "--place", PLACES[1],
+               "--coordinator", lab.address, "--run-dir", str(tiny_runs[0]), "--limit", "40", "--mode", "raw",
+               "--gate", "min_accuracy=0", "--hil-output-dir", str(out)]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    records = [json.loads(line) for line in (out / "raw" / "results.jsonl").read_text().splitlines()]
+    assert len(records) == 40 and {r["board"] for r in records} == set(PLACES)
+    assert all(lab.holder(place) == "None" for place in PLACES)
