@@ -9,7 +9,9 @@ of that many boards: for QEMU, its USART's measured byte rate (bench_boards.py's
 bytes a frame moves in its larger direction (a burst through an idle firmware: streaming with two requests in
 flight can beat it, above 100 %, so QEMU is then bound by the CPU, not by its USART). The last table predicts real boards at 921,600 baud (8N1: 92,160
 bytes/s each way) from the measured bytes per frame: link-bound, the inference time on the chip is not in it
-(the report's DWT cycles give it on a real board). Not a timed test: the README quotes this table.
+(the report's DWT cycles give it on a real board). The labgrid rows start a local lab (labgrid-coordinator,
+labgrid-exporter, ser2net, two QEMU boards on ptys) and stream through 1 and 2 places (--no-places skips them).
+Not a timed test: the README quotes this table.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 REAL_BAUD = 921_600
+BOARD_ON_PLACES = "qemu-stm32f405"
 UART_BITS_PER_BYTE = 10  # 8N1: start + 8 data + stop
 
 
@@ -56,6 +59,32 @@ def _sharded(settings, board: str, count: int, frames, references, scratch: Path
             "sent": sum(s["bytes_sent"] for s in shard_rows), "received": sum(s["bytes_received"] for s in shard_rows)}
 
 
+def _through_places(settings, count: int, frames, references, scratch: Path) -> dict:
+    """The same stream through ``count`` labgrid places of a local lab: a real coordinator and exporter, the
+    places' QEMU boards on ptys served by ser2net (the lab of tests/hil_e2e/test_labgrid_farm.py)."""
+    from tests.hil_e2e.test_labgrid_farm import BOARD, PLACES, Lab
+
+    from hil.farm.shards import FarmRequest
+    from hil.farm.sharded import run_farm
+    from hil.runner import BoardOptions, build_firmware, ensure_export
+    from tofhil.validation_inputs import write_references
+
+    image = build_firmware(ensure_export(settings.run), BOARD)
+    (scratch / f"lab-{count}").mkdir()
+    lab = Lab(scratch / f"lab-{count}", Path(image.elf))
+    try:
+        out = scratch / f"places-{count}"
+        out.mkdir(parents=True)
+        write_references(references, out / "references.npz")
+        request = FarmRequest([BOARD], places=list(PLACES[:count]), coordinator=lab.address)
+        run_farm(request, BoardOptions(BOARD), dataclasses.replace(settings, board=BOARD, output_dir=out), frames,
+                 references, progress=False)
+    finally:
+        lab.close()
+    meta = json.loads((out / "run_meta.json").read_text())
+    return {"wall": meta["wall_seconds"], "frames": meta["frames_streamed"]}
+
+
 def _usart_bytes_per_s(settings, scratch: Path) -> float:
     """One QEMU board's USART rate (bytes/s), measured as bench_boards.py does."""
     from bench_boards import _link_bound_bytes_per_s
@@ -72,6 +101,7 @@ def main() -> int:
     parser.add_argument("--boards", nargs="+", default=["qemu-stm32f405", "host"])
     parser.add_argument("--counts", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--frames", type=int, default=240, help="frames streamed per measurement")
+    parser.add_argument("--no-places", action="store_true", help="skip the labgrid rows (1 and 2 places)")
     args = parser.parse_args()
     from tabulate import tabulate
 
@@ -97,6 +127,14 @@ def main() -> int:
                 rows.append([board, count, m["frames"], f"{m['wall']:.2f}", f"{rate:.1f}", f"{rate / one:.2f}x",
                              f"{tx:.0f} + {rx:.0f}", f"{bound:,.0f}" if bound else "- (pty)",
                              f"{rate / bound:.0%}" if bound else "-"])
+        if not args.no_places:
+            one = None
+            for count in (1, 2):
+                m = _through_places(settings, count, frames, references, scratch)
+                rate = m["frames"] / m["wall"]
+                one = one or rate
+                rows.append([f"labgrid place ({BOARD_ON_PLACES} via ser2net)", count, m["frames"], f"{m['wall']:.2f}",
+                             f"{rate:.1f}", f"{rate / one:.2f}x", "same", "-", "-"])
     print(f"run: {args.run_dir}; raw mode, {args.frames} frames; machine: {_cpus()} CPUs, load {_load()}")
     print(tabulate(rows, headers=["board", "boards", "frames", "wall s", "frames/s", "speed-up",
                                   "link B/frame (tx + rx)", "USART burst bound frames/s", "of bound"], tablefmt="github"))
