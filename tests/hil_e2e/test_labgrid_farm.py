@@ -237,3 +237,26 @@ def test_pytest_hil_on_two_places(lab, tiny_runs, tmp_path):
     records = [json.loads(line) for line in (out / "raw" / "results.jsonl").read_text().splitlines()]
     assert len(records) == 40 and {r["board"] for r in records} == set(PLACES)
     assert all(lab.holder(place) == "None" for place in PLACES)
+
+
+def test_ctrl_c_mid_run_releases_the_place_and_keeps_the_results(lab, tiny_runs, tmp_path):
+    import signal
+
+    import hil
+
+    repo = Path(hil.__file__).resolve().parents[1]
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "hil", "run", "--quiet", "--mode", "raw", "--gate", "min_accuracy=0",
+               "--board", BOARD, "--place", PLACES[0], "--coordinator", lab.address, "--run-dir", str(tiny_runs[0]),
+               "--output-dir", str(out)]
+    runner = subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = out / "results.jsonl"
+    _wait_for(lambda: runner.poll() is not None or (results.is_file() and len(results.read_bytes().splitlines())
+                                                    >= 10), "the first frames", 180)
+    assert lab.holder(PLACES[0]) != "None"
+    runner.send_signal(signal.SIGINT)
+    stdout, stderr = runner.communicate(timeout=60)
+    assert runner.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "--resume continues" in stderr
+    assert lab.holder(PLACES[0]) == "None"
+    assert len(result_outputs(out)) >= 10
