@@ -34,6 +34,11 @@ class LabgridClient:
     """One labgrid client session (``address`` is the coordinator's HOST:PORT)."""
 
     def __init__(self, address: str, connect_timeout_s: float = 15.0):
+        try:
+            import labgrid.remote.client  # noqa: F401 - only checked here; the session thread uses it
+        except ImportError as exc:
+            raise HilError(f"--place/--reserve need labgrid ({exc}): pip install labgrid==26.0.1 "
+                           "(pip install 'tof-hil[farm]')") from None
         self.address = address
         self._ready = threading.Event()
         self._error: BaseException | None = None

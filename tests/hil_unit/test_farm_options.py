@@ -65,3 +65,16 @@ def test_frames_given_back_come_first_and_the_queue_knows_when_all_are_answered(
     queue.done(4)
     waiter.join(2)
     assert result == [False] and queue.outstanding == 0
+
+
+def test_places_without_labgrid_installed_are_one_line_naming_the_package(monkeypatch):
+    import sys
+
+    from hil.errors import HilError
+    from hil.farm.labgrid_place import LabgridClient
+
+    monkeypatch.setitem(sys.modules, "labgrid", None)  # import labgrid... raises ImportError
+    monkeypatch.setitem(sys.modules, "labgrid.remote", None)
+    monkeypatch.setitem(sys.modules, "labgrid.remote.client", None)
+    with pytest.raises(HilError, match=r"need labgrid .*pip install labgrid==26.0.1"):
+        LabgridClient("127.0.0.1:1")
