@@ -260,3 +260,31 @@ def test_ctrl_c_mid_run_releases_the_place_and_keeps_the_results(lab, tiny_runs,
     assert "Traceback" not in stderr and "--resume continues" in stderr
     assert lab.holder(PLACES[0]) == "None"
     assert len(result_outputs(out)) >= 10
+
+
+def test_a_places_qemu_killed_mid_run_leaves_its_frames_to_the_other_place(lab, farm_inputs, tmp_path,
+                                                                          monkeypatch):
+    """Last in the module: the lab's first board stays dead. Its place's pty disappears with it; the frames it
+    had go to the other place, every frame is answered once, and the run ends with the lost place named."""
+    out = tmp_path / "place-lost"
+    single = _first(farm_inputs, 2 * FRAMES)[3]
+
+    def kill_first_board_mid_run():
+        results = out / "results.jsonl"
+        _wait_for(lambda: results.is_file() and len(results.read_bytes().splitlines()) >= 20, "the first frames",
+                  120)
+        os.kill(lab.qemus[0].pid, 9)
+
+    uncaught = []  # pyserial's RFC2217 reader thread dies on the dropped connection: no traceback printed
+    monkeypatch.setattr(threading, "excepthook", lambda args: uncaught.append(args.exc_type))
+    killer = threading.Thread(target=kill_first_board_mid_run, daemon=True)
+    killer.start()
+    _farm(lab, farm_inputs, out, places=PLACES, count=2 * FRAMES)
+    killer.join(30)
+    assert uncaught == []
+    assert result_outputs(out) == single
+    meta = json.loads((out / "run_meta.json").read_text())
+    lost = meta["shards"][PLACES[0]]
+    assert lost["lost"] and lost["given_back"] >= 1
+    assert meta["shards"][PLACES[1]]["frames"] > meta["shards"][PLACES[0]]["frames"]
+    assert all(lab.holder(place) == "None" for place in PLACES)
