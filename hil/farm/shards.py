@@ -56,8 +56,8 @@ def plan_shards(boards: list[str], parallel: int | None, places: list[str], rese
                            "or several boards without --parallel")
         if specs[0].kind not in EMULATED_KINDS:
             raise HilError(f"--parallel {parallel}: board {boards[0]} is {specs[0].kind}; --parallel starts "
-                           f"emulated boards ({', '.join(EMULATED_KINDS)}); give real boards as several --board "
-                           "values or labgrid places (--place)")
+                           f"emulated boards ({', '.join(EMULATED_KINDS)}); real boards are sharded through "
+                           "labgrid places (--place, --reserve)")
         return [Shard(f"{boards[0]}#{i + 1}", boards[0]) for i in range(parallel)]
     if len(boards) > 1 and specs[0].kind not in EMULATED_KINDS:
         raise HilError(f"--board {' '.join(boards)}: several physical boards need labgrid places (--place); "
