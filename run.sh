@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${VENV:-.venv}"
 SYSTEM_PACKAGES=(python3-venv gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
-                 qemu-system-arm clang libclang-rt-14-dev)
+                 qemu-system-arm clang libclang-rt-14-dev ser2net socat)  # ser2net, socat: labgrid board farm
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -30,15 +30,26 @@ ensure_system_packages() {
   fi
 }
 
+check_dependencies() {
+  # pip check, less the one unmet requirement chosen above (labgrid -> pyserial-labgrid)
+  local report
+  report="$("$VENV/bin/python" -m pip check 2>&1)" && return 0
+  report="$(grep -v '^labgrid [0-9.]* requires pyserial-labgrid, which is not installed' <<<"$report" || true)"
+  [ -z "$report" ] || { echo "$report"; return 1; }
+}
+
 ensure_venv() {
   local stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   echo "installing Python dependencies into $VENV (first run: a few minutes; log: $VENV/install.log)"
-  # pip check: the lock must satisfy every dependency the project declares (a missing pin fails here)
-  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -r requirements.lock \
+  # pip check: the lock must satisfy every dependency the project declares (a missing pin fails here).
+  # --no-deps: the lock is complete, and it leaves out pyserial-labgrid on purpose (labgrid's fork installs the
+  # same `serial` package as pyserial; the harness uses upstream pyserial 3.5, whose RFC2217 path it tests)
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip \
+        && "$VENV/bin/python" -m pip install --no-deps -r requirements.lock \
         && "$VENV/bin/python" -m pip install --no-deps -e ".[dev]" \
-        && "$VENV/bin/python" -m pip check; } \
+        && check_dependencies; } \
       > "$VENV/install.log" 2>&1; then
     tail -n 30 "$VENV/install.log" >&2
     echo "pip install failed; full log: $VENV/install.log" >&2

@@ -124,7 +124,10 @@ def cmd_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "run" and len(getattr(args, "boards", None) or []) > 1:
+        parser.error(f"python -m hil {args.command} takes one --board (several: python -m hil run)")
     try:
         return args.func(args)
     except ToolError as exc:

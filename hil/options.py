@@ -25,6 +25,7 @@ class Option:
     metavar: str | None = None
     pytest_prefixed: bool = False  # pytest hil spells it --hil-<name>
     pytest_choices: tuple | None = None  # when the plugin allows more (--mode both)
+    action: type | None = None  # an argparse Action class of its own (--board: one or several)
 
     @property
     def dest(self) -> str:
@@ -39,7 +40,9 @@ class Option:
         if self.flag:
             return {"action": "store_true", "default": False, "help": self.help, "dest": self.dest}
         kwargs = {"default": [] if self.repeat else self.default, "help": self.help, "dest": self.dest}
-        if self.repeat:
+        if self.action is not None:
+            kwargs["action"] = self.action
+        elif self.repeat:
             kwargs["action"] = "append"
         if self.type is not None:
             kwargs["type"] = self.type
@@ -90,6 +93,39 @@ def flasher_name(text: str) -> str:
     return text
 
 
+class BoardNames(argparse.Action):
+    """``--board``, possibly given several times (a sharded run): ``board`` keeps the first, the one every
+    single-board command uses, and ``boards`` (the dest + "s") all of them in order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        names = [*(getattr(namespace, f"{self.dest}s", None) or []), values]
+        setattr(namespace, f"{self.dest}s", names)
+        setattr(namespace, self.dest, names[0])
+
+
+def coordinator_address(text: str) -> str:
+    """``host:port`` of a labgrid coordinator (``--coordinator``, ``LG_COORDINATOR``)."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT of a labgrid coordinator, got {text!r}")
+    return text
+
+
+def reservation_tags(text: str) -> str:
+    """labgrid reservation filter: ``key=value`` pairs separated by spaces (``board=nucleo-f401re``)."""
+    pairs = text.split()
+    if not pairs or not all(p.count("=") == 1 and all(part.strip() for part in p.split("=")) for p in pairs):
+        raise argparse.ArgumentTypeError(f"expected tags KEY=VALUE [KEY=VALUE ...], e.g. board=nucleo-f401re, "
+                                         f"got {text!r}")
+    return " ".join(pairs)
+
+
+def place_name(text: str) -> str:
+    if not text.strip() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"expected a labgrid place name, got {text!r}")
+    return text
+
+
 def _flasher_help() -> str:
     from hil.flashers import FLASHERS
 
@@ -100,7 +136,9 @@ def board_table() -> tuple[Option, ...]:
     """How to reach the board: every command that brings a board up."""
     return (
         Option("board", "board name: a file in configs/boards/ (python -m hil boards lists them); "
-                        "default for run and pytest hil: the run config's hil.board"),
+                        "default for run and pytest hil: the run config's hil.board; run and pytest hil take "
+                        "several (emulated boards of one kind) and shard the frames over them",
+               action=BoardNames),
         Option("run-dir", "run folder of python -m training train (default: the newest in experiments_outputs/)",
                type=Path),
         Option("port", "serial device or pyserial URL (rfc2217://host:port, ...); for host/QEMU: attach to it"),
@@ -128,6 +166,21 @@ def run_table() -> tuple[Option, ...]:
                type=per_layer_option, metavar="all|N|differing"),
         Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
                repeat=True, metavar="NAME=VALUE"),
+        *farm_table(),
+    )
+
+
+def farm_table() -> tuple[Option, ...]:
+    """Several boards for one validation (docs/board-farm.md): the frames are sharded over them."""
+    return (
+        Option("parallel", "start N copies of the emulated --board and shard the frames over them "
+                           "(with --reserve: N places)", type=positive_int, metavar="N"),
+        Option("place", "labgrid place to acquire and validate on (repeat for several: the frames are sharded)",
+               type=place_name, repeat=True, metavar="NAME"),
+        Option("coordinator", "labgrid coordinator HOST:PORT (default: $LG_COORDINATOR, else 127.0.0.1:20408)",
+               type=coordinator_address, metavar="HOST:PORT"),
+        Option("reserve", "wait for a labgrid place with these tags (e.g. 'board=nucleo-f401re') through a "
+                          "reservation, then acquire it", type=reservation_tags, metavar="TAGS"),
     )
 
 
@@ -155,9 +208,30 @@ def board_options(get: Callable[[str], object]):
     """:class:`~hil.runner.BoardOptions` from the option values (``get(dest)``, either front-end)."""
     from hil.runner import BoardOptions
 
-    return BoardOptions(board=get("board"), port=get("port"), probe=get("probe"), flasher=get("flasher"),
+    boards = board_names(get)
+    return BoardOptions(board=boards[0] if boards else None, port=get("port"), probe=get("probe"),
+                        flasher=get("flasher"),
                         flash=not get("no_flash"), link_wrapper=get("link"), timeout_s=get("timeout"),
                         max_attempts=get("attempts"))
+
+
+def board_names(get: Callable[[str], object]) -> list[str]:
+    """Every ``--board`` given, in order (a front-end that never saw the option has none)."""
+    try:
+        names = get("boards")
+    except (AttributeError, ValueError):  # argparse / pytest: --board was not given
+        names = None
+    if names:
+        return list(names)
+    return [get("board")] if get("board") else []
+
+
+def farm_request(get: Callable[[str], object]):
+    """:class:`~hil.farm.shards.FarmRequest` from the option values (either front-end)."""
+    from hil.farm.shards import FarmRequest
+
+    return FarmRequest(boards=board_names(get), parallel=get("parallel"), places=list(get("place") or []),
+                       coordinator=get("coordinator"), reserve=get("reserve"))
 
 
 def validation_request(get: Callable[[str], object], overrides: list[str], resume: bool = False,
@@ -168,4 +242,5 @@ def validation_request(get: Callable[[str], object], overrides: list[str], resum
     run_dir, output_dir = get("run_dir"), get("output_dir")
     return ValidationRequest(board_options(get), Path(run_dir) if run_dir else None,
                              Path(output_dir) if output_dir else None, get("mode"), get("limit"), list(overrides),
-                             parse_gate_overrides(get("gate")), resume, progress, per_layer=get("per_layer"))
+                             parse_gate_overrides(get("gate")), resume, progress, per_layer=get("per_layer"),
+                             farm=farm_request(get))

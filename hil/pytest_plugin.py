@@ -76,11 +76,36 @@ def hil_settings(hil_request, pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def hil_board(hil_request, hil_settings):
-    """The board, brought up once: exported, built, flashed or started, handshaken, model hash checked."""
+def hil_farm(hil_request, hil_settings):
+    """Several boards (``--parallel``, several ``--board``, ``--place``, ``--reserve``): the shards and their
+    labgrid places, held for the whole session (released at its end); None for one local board."""
+    import contextlib
+
+    farm = hil_request.farm if hil_request.farm is not None and hil_request.farm.sharded else None
+    if farm is None:
+        yield None
+        return
+    from hil.farm.sharded import held_places
+
+    with contextlib.ExitStack() as stack:
+        shards = _clean_failure(lambda: farm.shards(hil_settings.board, hil_request.options.port))
+        leases = _clean_failure(lambda: stack.enter_context(held_places(shards, farm)))
+        yield shards, leases
+
+
+@pytest.fixture(scope="session")
+def hil_board(hil_request, hil_settings, hil_farm):
+    """The board, brought up once: exported, built, flashed or started, handshaken, model hash checked (with
+    several boards: the first one, which then streams its share of the frames)."""
+    import dataclasses
+
     from hil.runner import BoardSession
 
-    session = BoardSession(hil_request.options, hil_settings.run, hil_settings.output_dir / "board")
+    options = hil_request.options
+    if hil_farm is not None:
+        shards, leases = hil_farm
+        options = dataclasses.replace(options, board=shards[0].board, place=leases.get(shards[0].name))
+    session = BoardSession(options, hil_settings.run, hil_settings.output_dir / "board")
     try:
         yield _clean_failure(session.open)
     finally:
@@ -95,7 +120,7 @@ def _hil_outcomes() -> dict:
 
 
 @pytest.fixture(scope="session")
-def hil_outcome(hil_mode, hil_settings, hil_board, pytestconfig, _hil_outcomes):
+def hil_outcome(hil_mode, hil_settings, hil_board, hil_farm, hil_request, pytestconfig, _hil_outcomes):
     """The streamed validation of one mode, with its report and judged gates, shared by the suite's tests."""
     import dataclasses
 
@@ -105,7 +130,16 @@ def hil_outcome(hil_mode, hil_settings, hil_board, pytestconfig, _hil_outcomes):
     def make():
         settings = dataclasses.replace(hil_settings, mode=hil_mode, output_dir=hil_settings.output_dir / hil_mode)
         frames, references = prepare_frames(settings)
-        validate(hil_board, frames, references, hil_mode, settings.output_dir, progress=False)
+        if hil_farm is None:
+            validate(hil_board, frames, references, hil_mode, settings.output_dir, progress=False)
+        else:  # the frames sharded over the boards, hil_board among them (hil/farm/)
+            from hil.farm.sharded import session_factory, validate_sharded
+
+            shards, leases = hil_farm
+            make_session = session_factory(leases, hil_request.options, settings.run, settings.output_dir,
+                                           first=hil_board)
+            validate_sharded(shards, make_session, frames, references, hil_mode, settings.output_dir,
+                             progress=False, keep=(hil_board,))
         compare_layers(hil_board, settings, references)
         report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
         outcome = ValidationOutcome(settings.output_dir, report, gates, summary)

@@ -42,6 +42,7 @@ class BoardOptions:
     link_wrapper: str | None = None  # e.g. "faulty://?drop=0.01&seed=1&inner={url}" (fault injection)
     timeout_s: float = 2.0
     max_attempts: int = 10  # sends of one request before the run ends with a timeout error
+    place: object = None  # an acquired labgrid place (hil.farm.labgrid_place.PlaceLease): the board is there
 
 
 @dataclass
@@ -239,7 +240,9 @@ def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_f
         problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
         if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
             raise HilError(f"frame {index}: {problem}")
-        log.append(_record(frames, index, result, attempts))
+        record = _record(frames, index, result, attempts)
+        record["board"] = session.options.board  # which board computed it (a sharded run names each of its boards)
+        log.append(record)
         bar.update(1)
         if index in resets:
             resets.discard(index)

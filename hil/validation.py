@@ -38,6 +38,7 @@ class ValidationRequest:
     resume: bool = False
     progress: bool = True
     per_layer: PerLayerSelection | None = None  # --per-layer (else the config's hil.per_layer)
+    farm: object = None  # hil.farm.shards.FarmRequest: several boards or places (None or one board: no sharding)
 
 
 @dataclass
@@ -148,9 +149,22 @@ def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunF
 
 
 def run_validation(request: ValidationRequest, session: BoardSession | None = None) -> ValidationOutcome:
+    farm = request.farm if request.farm is not None and request.farm.sharded else None
+    if farm is not None and farm.boards:
+        farm.shards(farm.boards[0], request.options.port)  # options that do not go together: refused first
     settings = resolve_settings(request)
+    if farm is not None and settings.per_layer is not None:  # refused before a board starts or a file is written
+        raise HilError("--per-layer (or hil.per_layer) compares the layers on one board: run it without "
+                       "--parallel, --place, --reserve or a second --board (pytest hil compares them on the first)")
     request.options.board = settings.board
     settings.output_dir.mkdir(parents=True, exist_ok=True)
+    if farm is not None:  # several boards or labgrid places (hil/farm/)
+        from hil.farm.sharded import run_farm
+
+        frames, references = prepare_frames(settings)
+        run_farm(farm, request.options, settings, frames, references, request.progress, request.resume)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+        return ValidationOutcome(settings.output_dir, report, gates, summary)
     own_session = session is None
     if own_session:
         session = BoardSession(request.options, settings.run, settings.output_dir).open()

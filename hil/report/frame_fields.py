@@ -35,7 +35,8 @@ def frame_fields(record, where: str, references: References) -> dict:
         input=_int8_vector(record, "input", where, references.host_input.shape[1], required=False),
         infer_ticks=_int(record, "infer_ticks", where, optional=True),
         preprocess_ticks=_int(record, "preprocess_ticks", where, optional=True),
-        attempts=_int(record, "attempts", where, optional=True) or 1)
+        attempts=_int(record, "attempts", where, optional=True) or 1,
+        board=_text(record, "board", where, optional=True))
 
 
 def _int(record: dict, key: str, where: str, optional: bool = False) -> int | None:

@@ -41,6 +41,7 @@ class FrameResult:
     infer_ticks: int | None
     preprocess_ticks: int | None
     attempts: int
+    board: str | None = None  # the board that computed it (a sharded run has several; older logs: none)
 
 
 @dataclass(frozen=True)

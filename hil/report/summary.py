@@ -12,7 +12,8 @@ def summary_text(report: dict, gate_results=None) -> str:
     """Plain text; its last line names the output folder."""
     blocks = [_header(report), _accuracy_table(report), _agreement_block(report), _stedgeai_table(report),
               _per_class_table(report), *_breakdown_tables(report), _raw_mode_block(report),
-              _latency_table(report), per_layer_text(report.get("per_layer")), _resources_block(report)]
+              _latency_table(report), _boards_table(report), per_layer_text(report.get("per_layer")),
+              _resources_block(report)]
     if gate_results:
         blocks.append(_gates_table(gate_results))
     blocks.append(f"output folder: {report['output_dir']}")
@@ -120,6 +121,21 @@ def _latency_table(report: dict) -> str:
             rows.append([stage, "microseconds", *_stat_cells(block["us"])])
     headers = ["latency", "unit", "mean", "min", "max", "std", "p50", "p95", "p99"]
     return tabulate(rows, headers=headers, disable_numparse=True) if rows else "latency: not measured"
+
+
+def _boards_table(report: dict) -> str:
+    """Per board, when several shared the frames: the one that differs stands out."""
+    boards = report.get("boards") or []
+    if len(boards) < 2:
+        return ""
+    unit = (report["latency"]["inference"] or {}).get("unit", "")
+    rows = [[b["board"], b["frames"], percent(b["accuracy"]), percent(b["exact_match"]), _number(b["latency_mean"]),
+             "-" if b["frames_per_s"] is None else f"{b['frames_per_s']:.1f}",
+             "-" if b["bytes_per_s"] is None else f"{b['bytes_per_s'] / 1000:.1f}", b["restarts"]]
+            for b in boards]
+    return "per board\n" + tabulate(rows, headers=["board", "frames", "accuracy", "exact vs host",
+                                                    f"mean latency ({unit})", "frames/s", "link kB/s", "restarts"],
+                                    disable_numparse=True)
 
 
 def _resources_block(report: dict) -> str:

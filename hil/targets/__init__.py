@@ -26,6 +26,10 @@ def target_class(kind: str) -> type[Target]:
 def make_target(spec: Any, options: Any, log_dir: Path) -> Target:
     """The target of ``spec.kind`` built from the command-line options (:class:`hil.runner.BoardOptions`);
     ``--port`` attaches to a host or QEMU board that is already running instead of starting one."""
+    if getattr(options, "place", None) is not None:  # a labgrid place holds the board (hil/farm/)
+        from hil.targets.place import PlaceTarget
+
+        return PlaceTarget(spec, options.place, options, Path(log_dir))
     cls = target_class(spec.kind)
     if options.port and cls.attachable:
         from hil.targets.attached import AttachedTarget

@@ -42,3 +42,29 @@ def tiny_runs(synth_dataset, tmp_path_factory) -> tuple[Path, Path]:
     require(__import__("shutil").which("gcc") is not None, "gcc is not installed")
     root = tmp_path_factory.mktemp("hil_runs")
     return _train(root, synth_dataset, 1), _train(root, synth_dataset, 2)
+
+
+def result_outputs(out: Path) -> dict[int, tuple]:
+    """``results.jsonl`` as {frame index: (status, output, echoed input)}; a frame with two results fails."""
+    import json
+
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    indices = [r["index"] for r in records]
+    assert len(indices) == len(set(indices)), "a frame has two results"
+    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ())) for r in records}
+
+
+@pytest.fixture(scope="session")
+def farm_inputs(tiny_runs, tmp_path_factory):
+    """The test frames and host references of the first tiny run (one hil-inputs step for the session), and
+    the outputs of a single host board streaming them."""
+    from hil.runner import BoardOptions, BoardSession, validate
+    from hil.validation import ValidationRequest, prepare_frames, resolve_settings
+
+    out = tmp_path_factory.mktemp("farm") / "single"
+    settings = resolve_settings(ValidationRequest(BoardOptions("host"), tiny_runs[0], out, mode="raw",
+                                                  progress=False))
+    frames, references = prepare_frames(settings)
+    with BoardSession(BoardOptions("host"), settings.run, out) as session:
+        validate(session, frames, references, "raw", out, progress=False)
+    return settings, frames, references, result_outputs(out)

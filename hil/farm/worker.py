@@ -1,0 +1,144 @@
+"""One board of a sharded validation, in its own thread: take frames from the shared queue, stream them, append
+each result naming the board; a board that is lost (its emulator killed, its link dropped, its place's
+exporter restarted) gives its unanswered frames back and is brought up again, up to ``max_restarts`` times."""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import serial
+
+from hil.doctor.judgments import cycle_count_problem
+from hil.errors import DeviceTimeoutError, HilError, LinkError
+from hil.farm.frame_queue import FrameQueue
+from hil.farm.shards import Shard
+from hil.runner import _record, _request
+
+# what a board that went away raises; anything else (a stale firmware, a stopped cycle counter) is not cured by
+# bringing the board up again
+LOST_BOARD = (LinkError, DeviceTimeoutError, serial.SerialException, OSError)
+
+
+@dataclass
+class ShardTally:
+    """What one board did, for ``run_meta.json`` and the per-board table."""
+
+    frames: int = 0
+    seconds: float = 0.0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    restarts: int = 0
+    given_back: int = 0  # frames it took and lost, answered by a board afterwards
+    lost: list = field(default_factory=list)  # one line per loss: the cause
+
+    def to_dict(self) -> dict:
+        return {"frames": self.frames, "seconds": round(self.seconds, 3), "bytes_sent": self.bytes_sent,
+                "bytes_received": self.bytes_received, "restarts": self.restarts, "given_back": self.given_back,
+                "lost": list(self.lost)}
+
+
+class ResultsSink:
+    """The one ``results.jsonl`` every board appends to, the queue's bookkeeping and the progress bar."""
+
+    def __init__(self, log, queue: FrameQueue, bar):
+        self.log, self.queue, self.bar = log, queue, bar
+        self._lock = threading.Lock()
+
+    def append(self, record: dict) -> None:
+        with self._lock:
+            self.log.append(record)
+            self.bar.update(1)
+        self.queue.done(record["index"])
+
+
+class ShardWorker(threading.Thread):
+    def __init__(self, shard: Shard, make_session, queue: FrameQueue, sink: ResultsSink, frames, references,
+                 mode: str, stop: threading.Event, max_restarts: int = 3):
+        super().__init__(name=f"board {shard.name}", daemon=True)
+        self.shard, self.make_session, self.queue, self.sink = shard, make_session, queue, sink
+        self.frames, self.references, self.mode, self.stop = frames, references, mode, stop
+        self.max_restarts = max_restarts
+        self.session = None
+        self.tally = ShardTally()
+        self.failure: str | None = None  # why this board stopped before the queue was empty
+
+    def bring_up(self) -> None:
+        """Open a fresh session (the first one, and after a loss): sticky failures stay with the old one."""
+        self.session = self.make_session(self.shard)  # kept before open(): a half-started board is closed too
+        self.session.open()
+
+    def run(self) -> None:
+        while self.queue.wait_for_work(self.stop):
+            taken: dict[int, None] = {}
+            try:
+                if self.session is None:
+                    self.bring_up()
+                self._stream(taken)
+            except LOST_BOARD as exc:
+                self._give_back(taken)
+                if not self._restart_allowed(exc):
+                    return
+            except Exception as exc:  # noqa: BLE001 - one board's defect must not take the others down
+                self._give_back(taken)
+                self.failure = _cause(exc)
+                self._drop_session()
+                return
+
+    def _stream(self, taken: dict) -> None:
+        session, shard = self.session, self.shard
+        client = session.client
+        sent, received, started = client.counters.bytes_sent, client.counters.bytes_received, time.perf_counter()
+
+        def requests():
+            while not self.stop.is_set():
+                index = self.queue.take()
+                if index is None:
+                    return
+                taken[index] = None
+                yield index, _request(self.frames, self.references, self.mode, index)
+
+        try:
+            for index, result, attempts in client.stream(requests()):
+                problem = None if result.status else cycle_count_problem(client.hello, [result.infer_ticks])
+                if problem:
+                    raise HilError(f"frame {index}: {problem}")
+                record = _record(self.frames, index, result, attempts)
+                record["board"] = shard.name
+                self.sink.append(record)
+                del taken[index]
+                self.tally.frames += 1
+        finally:
+            self.tally.seconds += time.perf_counter() - started
+            self.tally.bytes_sent += client.counters.bytes_sent - sent
+            self.tally.bytes_received += client.counters.bytes_received - received
+
+    def _give_back(self, taken: dict) -> None:
+        if taken:
+            self.tally.given_back += len(taken)
+            self.queue.give_back(list(taken))
+            taken.clear()
+
+    def _restart_allowed(self, exc: Exception) -> bool:
+        cause = _cause(exc)
+        self.tally.lost.append(cause)
+        self._drop_session()
+        if self.tally.restarts >= self.max_restarts:
+            self.failure = f"{cause} (given up after {self.tally.restarts} restarts)"
+            return False
+        self.tally.restarts += 1
+        print(f"board {self.shard.name}: lost ({cause}); its unanswered frames went back to the queue; "
+              f"bringing it up again ({self.tally.restarts} of {self.max_restarts})", file=sys.stderr, flush=True)
+        time.sleep(min(2.0, 0.25 * self.tally.restarts))  # a port that comes back (USB, exporter) needs a moment
+        return True
+
+    def _drop_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+def _cause(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if isinstance(exc, HilError) else f"{type(exc).__name__}: {text}"
