@@ -64,7 +64,9 @@ refresh_lock() {
   python3 -m venv "$tmp/venv"
   "$tmp/venv/bin/python" -m pip install -q --upgrade pip
   "$tmp/venv/bin/python" -m pip install -q ".[dev]"
-  { sed -n '1,2p' requirements.lock; "$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^tof-hil'; } \
+  # --all: wheel too (with --no-deps nothing else installs it); not pip (run.sh upgrades it), not the fork
+  { grep '^#' requirements.lock; "$tmp/venv/bin/python" -m pip freeze --all --exclude-editable \
+      | grep -v -e '^tof-hil' -e '^pip==' -e '^pyserial-labgrid=='; } \
     > requirements.lock.new && mv requirements.lock.new requirements.lock
   rm -rf "$tmp"
   echo "requirements.lock refreshed; run ./run.sh test before committing it"
