@@ -72,19 +72,46 @@ refresh_lock() {
   echo "requirements.lock refreshed; run ./run.sh test before committing it"
 }
 
-# The whole suite: tests/ (unit, C-vs-reference, fuzzing, dataset), then the shipped config trained once and
-# `pytest hil` on the host-native and the emulated board with the gates on. Every stage runs; any failure fails.
+# pytest on both cores: pytest-xdist, tests of one xdist_group on one worker (the full-dataset trainings, which
+# take both cores themselves, run one after the other). TOFHIL_TEST_WORKERS=0 runs in one process.
+pytest_workers() {
+  local workers="${TOFHIL_TEST_WORKERS:-2}"
+  if [ "$workers" != 0 ]; then echo "-n $workers --dist loadgroup"; fi
+}
+
+# One stage of the suite: its name, its wall time, its exit status kept for the end (every stage runs).
+STAGE_TIMES=()
+stage() {
+  local name="$1" started status=0; shift
+  echo "== $name"
+  started=$(date +%s)
+  "$@" || status=$?
+  STAGE_TIMES+=("$(printf '%6ss  %s%s' "$(( $(date +%s) - started ))" "$name" "$([ $status = 0 ] || echo "  (failed: exit $status)")")")
+  return $status
+}
+
+# The whole suite: the shared runs made once (tests/shared_runs.py: the shipped config trained on ST's dataset,
+# exported, firmware built), tests/ on both cores with the 25 slowest tests printed, `pytest hil` on the
+# host-native and the emulated board with that same run and the gates on, and last the check that no test wrote
+# into a shared run. Every stage runs; any failure fails; the wall time of each stage is printed at the end.
 full_suite() {
-  local out="${TOFHIL_CI_DIR:-build/ci}" status=0 board
+  local out="${TOFHIL_CI_DIR:-build/ci}" status=0 board run_dir started
   rm -rf "$out" && mkdir -p "$out"
-  "$VENV/bin/python" -m pytest tests --junitxml "$out/tests.xml" || status=$?
-  echo "== training the shipped config for the HIL suite"
-  "$VENV/bin/python" -m training train configs/handposture.yaml --output-dir "$out/run" --quiet || status=$?
+  started=$(date +%s)
+  stage "shared runs (python -m tests.shared_runs shipped)" shared_run_dir "$out/shipped_run_dir" || status=$?
+  run_dir="$(cat "$out/shipped_run_dir" 2>/dev/null || true)"
+  # shellcheck disable=SC2046
+  stage "pytest tests" "$VENV/bin/python" -m pytest tests $(pytest_workers) --durations=25 \
+    --junitxml "$out/tests.xml" || status=$?
   for board in host qemu-stm32f405; do
-    echo "== pytest hil --board $board"
-    "$VENV/bin/python" -m pytest hil --board "$board" --run-dir "$out/run" --hil-output-dir "$out/hil-$board" \
-      --junitxml "$out/hil-$board.xml" || status=$?
+    stage "pytest hil --board $board" "$VENV/bin/python" -m pytest hil --board "$board" --run-dir "$run_dir" \
+      --hil-output-dir "$out/hil-$board" --junitxml "$out/hil-$board.xml" || status=$?
   done
+  stage "shared runs untouched" "$VENV/bin/python" -m pytest tests/after_suite/check_shared_runs.py \
+    -p no:cacheprovider --junitxml "$out/after-suite.xml" || status=$?
+  echo "== wall time per stage"
+  printf '%s\n' "${STAGE_TIMES[@]}"
+  printf '%6ss  all stages\n' "$(( $(date +%s) - started ))"
   "$VENV/bin/python" - "$out"/*.xml <<'PY'
 import sys
 import xml.etree.ElementTree as ET
@@ -98,6 +125,13 @@ passed = totals["tests"] - failed - totals["skipped"]
 print(f"all stages: {passed} passed, {failed} failed, {totals['skipped']} skipped")
 PY
   return $status
+}
+
+shared_run_dir() {
+  local into="$1" path
+  path="$("$VENV/bin/python" -m tests.shared_runs shipped)" || return 1
+  echo "$path" > "$into"
+  echo "$path"
 }
 
 if [ "${1:-}" = lock ]; then refresh_lock; exit 0; fi
@@ -121,7 +155,8 @@ case "$command" in
   test)
     # with arguments: plain pytest. Without: the whole suite as CI runs it (tests/, then the HIL suite on the
     # host-native and emulated boards with the shipped model trained once, gates on)
-    if [ $# -gt 0 ]; then exec "$VENV/bin/python" -m pytest "$@"; fi
+    # shellcheck disable=SC2046
+    if [ $# -gt 0 ]; then exec "$VENV/bin/python" -m pytest $(pytest_workers) "$@"; fi
     full_suite ;;
   hil)
     exec "$VENV/bin/python" -m hil "$@" ;;

@@ -1,7 +1,9 @@
 """Shared fixtures: small ST-layout datasets made on the fly, the shared dataset, tools."""
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +31,12 @@ def shared_dataset() -> Path:
 
 
 @pytest.fixture(scope="session")
-def synth_dataset(tmp_path_factory) -> Path:
-    """Four classes, two users, two sessions each: enough to train and split, seconds to make."""
-    from training.data.synth import generate_synthetic_dataset
+def synth_dataset() -> Path:
+    """Four classes, two users, two sessions each: enough to train and split, seconds to make. Shared, made
+    once (tests/shared_runs.py): a test must not write into it."""
+    from tests.shared_runs import synthetic_dataset
 
-    root = tmp_path_factory.mktemp("synth") / "dataset"
-    generate_synthetic_dataset(root, ["None", "Like", "Fist", "FlatHand"], users=2, sessions_per_user=2,
-                               files_per_session=2, frames_per_file=30, seed=7)
-    return root
+    return synthetic_dataset()
 
 
 def write_session_file(path: Path, distance, signal, status, labels, **overrides) -> Path:
@@ -94,11 +94,22 @@ training:
     return path
 
 
-@pytest.fixture(scope="session")
-def shipped_run(shared_dataset, tmp_path_factory):
-    """configs/handposture.yaml trained once on ST's dataset; its run folder (used by dataset and export tests)."""
-    from training.config import load_config
-    from training.train.trainer import run_training
+@dataclass(frozen=True)
+class SharedRun:
+    """A run folder shared by the whole suite (read it; copy it with ``tests.shared_runs.private_copy`` to
+    change it) and its ``metrics.json``."""
 
-    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "handposture.yaml")
-    return run_training(config, output_dir=str(tmp_path_factory.mktemp("shipped") / "run"), verbose=0, track=False)
+    path: Path
+
+    @property
+    def metrics(self) -> dict:
+        return json.loads((self.path / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def shipped_run(shared_dataset) -> SharedRun:
+    """configs/handposture.yaml trained on ST's dataset, exported, firmware built for every board: made once per
+    source tree and dataset (tests/shared_runs.py) and shared by the dataset, export, HIL and bad-input tests."""
+    from tests.shared_runs import shipped_run as make_shipped_run
+
+    return SharedRun(make_shipped_run(shared_dataset))

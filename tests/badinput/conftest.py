@@ -1,7 +1,9 @@
-"""Helpers of the bad-input tests: run the real CLI in a subprocess, a small ST-layout dataset, configs.
+"""Helpers of the bad-input tests: run the real CLI, a small ST-layout dataset, configs.
 
 Every bad input must end in one line on stderr that names the file and the key or frame,
-exit code 2, no traceback, within seconds (the subprocess timeout bounds "seconds").
+exit code 2, no traceback, within seconds (``timeout`` bounds "seconds"). The CLI's ``main()`` runs in the test's
+process (tests/cli_runner.py: TensorFlow is imported once, not once per case); ``process=True`` and every case
+run as another user start a real ``python -m training`` for the process boundary.
 """
 from __future__ import annotations
 
@@ -20,8 +22,15 @@ CLASSES = ["Like", "Fist"]  # ST ids 21, 32
 SESSION = "log__{cls}__User1__1__VL53L8__handposture_api__8x8__20230101_000000"
 
 
-def run_cli(*args, timeout: float = 60, user: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """``python -m training ARGS``; with ``user``, run as that user through setpriv (for permission tests)."""
+def run_cli(*args, timeout: float = 60, user: str | None = None, cwd: Path | None = None,
+            process: bool = False) -> subprocess.CompletedProcess:
+    """``python -m training ARGS``: its ``main()`` in this process, or (``process``, or ``user``: as that user
+    through setpriv, for permission tests) a real subprocess."""
+    if user is None and not process:
+        from tests.cli_runner import run_main
+        from training.cli import main
+
+        return run_main(main, [str(a) for a in args], cwd=cwd, timeout=timeout)
     command = [sys.executable, "-m", "training", *map(str, args)]
     if user is not None:
         command = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *command]

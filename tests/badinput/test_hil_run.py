@@ -2,7 +2,8 @@
 is written, a finished validation never touched, a dropped link one line naming the board and the cause with
 the results kept for ``--resume``, a corrupt or changed model named for what it is.
 
-Everything real: the CLI in a subprocess, the host board's firmware on its pty, a TCP relay (a real socket)
+Everything real: the CLI (its ``main()`` in this process where an option or a folder is refused, a subprocess
+where a board link breaks or a step fails), the host board's firmware on its pty, a TCP relay (a real socket)
 that hangs up where a board or its emulator would.
 """
 from __future__ import annotations
@@ -27,7 +28,13 @@ SUITE = str(REPO / "hil" / "suite")
 pytest_plugins = ["pytester"]
 
 
-def run_hil(*args, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_hil(*args, timeout: float = 600, process: bool = True) -> subprocess.CompletedProcess:
+    """``python -m hil ARGS`` in a subprocess, or (``process=False``) its ``main()`` in this process."""
+    if not process:
+        from hil.cli import main
+        from tests.cli_runner import run_main
+
+        return run_main(main, [str(a) for a in args], timeout=timeout)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run([sys.executable, "-m", "hil", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=REPO, env=env)
@@ -46,12 +53,12 @@ def assert_one_error(result: subprocess.CompletedProcess, *needles: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(synth_dataset, tmp_path_factory) -> Path:
-    """A small trained and exported run (synthetic data)."""
-    from tests.hil_e2e.conftest import _train
+def tiny_run() -> Path:
+    """A small trained and exported run (synthetic data), shared by the suite (tests/shared_runs.py)."""
+    from tests.shared_runs import tiny_run as shared_tiny_run
 
     require(shutil.which("gcc") is not None, "gcc is not installed")
-    return _train(tmp_path_factory.mktemp("hil_bad"), synth_dataset, 1)
+    return shared_tiny_run(1)
 
 
 def copy_run(run: Path, tmp_path: Path) -> Path:
@@ -70,7 +77,8 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 ])
 def test_bad_option_values_are_refused_before_anything_runs(tiny_run, tmp_path, option, value, message):
     out = tmp_path / "out"
-    result = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", out, option, value)
+    result = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", out, option, value,
+                     process=False)
     assert_one_error(result, message)
     assert not out.exists()
 
@@ -87,17 +95,19 @@ def test_pytest_hil_refuses_the_same_values(pytester, tiny_run, option, value):
 def test_a_finished_validation_is_left_untouched(tiny_run, tmp_path):
     out = tmp_path / "out"
     first = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", out, "--limit", "20",
-                    "--gate", "min_accuracy=0")
+                    "--gate", "min_accuracy=0", process=False)
     assert first.returncode == 0, first.stderr[-3000:]
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert {"results.jsonl", "references.npz", "serial.log", "hil_report.json"} <= set(before)
-    again = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", out, "--limit", "20")
+    again = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", out, "--limit", "20",
+                    process=False)
     assert_one_error(again, f"{out / 'results.jsonl'} exists: pass --resume")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 def test_an_output_folder_that_cannot_be_written_is_one_line(tiny_run):
-    result = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", "/proc/tofhil-out")
+    result = run_hil("run", "--board", "host", "--run-dir", tiny_run, "--output-dir", "/proc/tofhil-out",
+                     process=False)
     assert_one_error(result, "--output-dir /proc/tofhil-out: cannot write there")
 
 

@@ -22,7 +22,9 @@ from training.train.trainer import run_training
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.dataset, pytest.mark.slow]
+# one worker trains these one after another (each training takes both cores itself): ./run.sh test's
+# --dist loadgroup keeps a group on one pytest-xdist worker
+pytestmark = [pytest.mark.dataset, pytest.mark.slow, pytest.mark.xdist_group("full_dataset_training")]
 
 
 def test_shipped_recipe_on_held_out_sessions(shipped_run):

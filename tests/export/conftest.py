@@ -51,4 +51,4 @@ def frame_table(dataset_root):
 @pytest.fixture(scope="session")
 def trained_run_dir(shipped_run) -> Path:
     """The run folder of configs/handposture.yaml trained on ST's dataset (tests/conftest.py)."""
-    return shipped_run.folder.path
+    return shipped_run.path

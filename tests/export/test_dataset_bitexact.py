@@ -2,7 +2,6 @@
 int8 inputs (from raw frames) and int8 outputs identical to the host reference for every frame."""
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 from training.config import load_config
 from training.data.preprocess import PreprocessingSpec, preprocess, quantize_input
 from training.export.c_build import HostLibrary, SanitizedHost, build_host_library
-from training.export.cli import add_export_parser
 from training.export.library import generate_library
 from training.export.quantize import quantize_keras_model, representative_sample
 from training.export.reference import ReferenceRunner
@@ -23,10 +21,8 @@ pytestmark = pytest.mark.dataset
 
 @pytest.fixture(scope="module")
 def exported(trained_run_dir, tmp_path_factory, host_cc):
-    parser = argparse.ArgumentParser()
-    add_export_parser(parser.add_subparsers())
-    args = parser.parse_args(["export", str(trained_run_dir), "--no-footprint"])
-    assert args.func(args) == 0
+    """The shared run's export, written by ``python -m training export RUN`` when the run was made
+    (tests/shared_runs.py); read here, never written."""
     out = trained_run_dir / "export"
     model_bytes = (out / "model_int8.tflite").read_bytes()
     runner = ReferenceRunner(model_bytes)

@@ -1,8 +1,6 @@
 """A small trained and exported run (synthetic data, seconds) for the HIL plugin and runner tests."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,36 +10,14 @@ from tests.conftest import require
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _train(root: Path, dataset: Path, seed: int) -> Path:
-    config = root / f"tiny{seed}.yaml"
-    config.write_text(f"""
-general: {{project_name: tiny, deterministic_ops: true, global_seed: {seed}}}
-dataset: {{class_names: [None, Like, Fist, FlatHand], training_path: {dataset}, validation_split: 0.5}}
-preprocessing: {{normalization: hand_relative, center_hand: true}}
-training:
-  model:
-    name: CNN2D_ST_HandPosture
-    version: v1
-    input_shape: (8, 8, 2)
-  batch_size: 32
-  epochs: 3
-  optimizer: {{Adam: {{learning_rate: 0.01}}}}
-export: {{representative_size: 50}}
-""")
-    run = root / f"run{seed}"
-    for command in (["train", str(config), "--output-dir", str(run), "--quiet"], ["export", str(run)]):
-        result = subprocess.run([sys.executable, "-m", "training", *command], cwd=REPO, capture_output=True,
-                                text=True)
-        assert result.returncode == 0, result.stderr[-3000:]
-    return run
-
-
 @pytest.fixture(scope="session")
-def tiny_runs(synth_dataset, tmp_path_factory) -> tuple[Path, Path]:
-    """Two run folders of different models (seeds 1 and 2), trained and exported."""
+def tiny_runs() -> tuple[Path, Path]:
+    """Two run folders of different models (seeds 1 and 2), trained, exported and built for the host and the
+    emulated board once for the whole suite (tests/shared_runs.py): read them, or copy them to change them."""
+    from tests.shared_runs import tiny_run
+
     require(__import__("shutil").which("gcc") is not None, "gcc is not installed")
-    root = tmp_path_factory.mktemp("hil_runs")
-    return _train(root, synth_dataset, 1), _train(root, synth_dataset, 2)
+    return tiny_run(1), tiny_run(2)
 
 
 def result_outputs(out: Path) -> dict[int, tuple]:
