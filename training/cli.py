@@ -75,7 +75,7 @@ def _copy_trained_model(config, run_dir: Path) -> None:
     if not target or best is None:
         return
     target = Path(target)
-    if target.suffix not in (".h5", ".keras"):
+    if target.suffix != best.suffix:  # ST names an .h5; the file keeps its own format
         target = target.with_suffix(best.suffix)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(best, target)

@@ -4,8 +4,8 @@ Field metadata carries what the validator in ``loader.py`` enforces: ``range``
 (inclusive bounds), ``choices``, ``required``, and ``unused`` for ST keys accepted
 but not used here. Anything not declared here is an unknown key, hence an error
 (with the nearest real key). ST's own sections (both generations) are in
-``st_sections.py``; ``generations.py`` maps the 4.x layout onto these fields. Sections grow by adding a dataclass and a field in
-:class:`Config`.
+``st_sections.py``; ``st_compat.py`` maps the 4.x layout onto these fields.
+Sections grow by adding a dataclass and a field in :class:`Config`.
 """
 from __future__ import annotations
 
