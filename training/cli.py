@@ -16,8 +16,9 @@ from training import quiet_tensorflow
 from tofhil.errors import ToolError
 
 
-def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -> None:
-    parser.add_argument("config", help="YAML configuration file (ST model-zoo format)")
+def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True, optional: bool = False) -> None:
+    parser.add_argument("config", nargs="?" if optional else None,
+                        help="YAML configuration file (ST model-zoo format, either generation)")
     if overrides:
         parser.add_argument("overrides", nargs="*", metavar="section.key=value",
                             help="override config values, e.g. training.epochs=5")
@@ -25,11 +26,20 @@ def _config_arguments(parser: argparse.ArgumentParser, overrides: bool = True) -
                         help="skip corrupt or malformed .npz files with a warning instead of stopping")
 
 
-def cmd_train(args) -> int:
+def _load(args):
+    """The config of ``args``, and once, the ST keys it sets that are not used here."""
     from training.config import load_config
+    from training.config.st_compat import not_used_note
 
     config = load_config(args.config, args.overrides)
-    _train(config, args)
+    note = not_used_note(config)
+    if note:
+        print(note, file=sys.stderr)
+    return config
+
+
+def cmd_train(args) -> int:
+    _train(_load(args), args)
     return 0
 
 
@@ -51,28 +61,51 @@ def _train(config, args):
     print(f"best epoch {metrics['best_epoch']} of {metrics['epochs_run']}, "
           f"{metrics['training_time_s']:.0f} s, {metrics['parameters']} parameters")
     print(f"run folder: {result.folder.path}")
+    _copy_trained_model(config, result.folder.path)
     return result
 
 
+def _copy_trained_model(config, run_dir: Path) -> None:
+    """ST's training.trained_model_path: the best model also saved there."""
+    import shutil
+
+    from tofhil.folders import find_best_model
+
+    target, best = config.training.trained_model_path, find_best_model(run_dir)
+    if not target or best is None:
+        return
+    target = Path(target)
+    if target.suffix != best.suffix:  # ST names an .h5; the file keeps its own format
+        target = target.with_suffix(best.suffix)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(best, target)
+    print(f"best model also saved as {target} (training.trained_model_path)")
+
+
 def cmd_evaluate(args) -> int:
-    from training.config import load_config
     from training.evaluate import run_evaluation
 
-    config = load_config(args.config, args.overrides)
+    config = _load(args)
     run_evaluation(config, args.model, args.output_dir, args.skip_bad_files, overwrite=args.overwrite)
     return 0
 
 
 def cmd_run(args) -> int:
     """Do what the config's operation_mode says (ST's way of driving its services)."""
-    from training.config import load_config
     from training.evaluate import run_evaluation
     from training.export.cli import export_and_print, options_from_config
     from training.export.run_folder import inputs_from_config, read_run_folder
+    from training.st_cli import resolve_st_command_line
+    from training.st_modes import run_benchmarking, run_deployment
 
-    config = load_config(args.config, args.overrides)
+    resolve_st_command_line(args)
+    config = _load(args)
     mode = config.operation_mode
     print(f"operation_mode: {mode}")
+    if mode == "deployment":
+        return run_deployment(config, args.output_dir, args.overwrite)
+    if mode == "benchmarking":
+        return run_benchmarking(config, args.output_dir)
     if mode == "training":
         _train(config, args)
     elif mode == "evaluation":
@@ -92,13 +125,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_crossval(args) -> int:
-    from training.config import load_config
     from training.data.splits import check_folds
 
     check_folds(args.folds)  # before TensorFlow loads
     from training.train.crossval import crossval_table, run_crossval
 
-    config = load_config(args.config, args.overrides)
+    config = _load(args)
     summary = run_crossval(config, args.by, args.folds, args.output_dir, args.skip_bad_files,
                            verbose=0 if args.quiet else 2, inner_validation=args.inner_validation,
                            overwrite=args.overwrite)
@@ -116,11 +148,16 @@ def cmd_crossval(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from training.config import load_config
     from training.info import dataset_summary, summary_table
 
-    config = load_config(args.config, args.overrides)
-    summary = dataset_summary(config, skip_bad_files=args.skip_bad_files)
+    config = _load(args)
+    dataset = config.dataset
+    if not dataset.training_path and not dataset.test_path:
+        print(f"{args.config}: no dataset folder (operation_mode {config.operation_mode} reads none); "
+              f"model: {config.general.model_path or '-'}")
+        return 0
+    summary = dataset_summary(config, None if dataset.training_path else dataset.test_path,
+                              skip_bad_files=args.skip_bad_files)
     print(json.dumps(summary, indent=2) if args.json else summary_table(summary))
     return 0
 
@@ -138,9 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     _overwrite_argument(train)
     train.set_defaults(func=cmd_train)
 
-    run = sub.add_parser("run", help="do what the config's operation_mode says "
-                                     "(training, evaluation, export, chain_tqe)")
-    _config_arguments(run)
+    run = sub.add_parser("run", help="do what the config's operation_mode says (training, evaluation, "
+                                     "deployment, benchmarking, export, chain_tqe)")
+    _config_arguments(run, optional=True)
+    run.add_argument("--config-path", help="ST's command line: the folder of the config (default .)")
+    run.add_argument("--config-name", help="ST's command line: the config's file name (default user_config.yaml)")
     run.add_argument("--output-dir", help="run or output folder")
     run.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     _overwrite_argument(run)

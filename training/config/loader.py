@@ -9,6 +9,7 @@ the key path, and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import typing
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from training.config import schema
+from training.config.st_compat import check_dataset, map_st_4x, not_used_keys, read_class_names_file
 from training.config.yaml_guard import read_config_text, safe_load_config
 from training.data.classes import ST_CLASS_IDS, unknown_classes
 from training.errors import ConfigError
@@ -26,7 +28,10 @@ from tofhil.per_layer_selection import parse_per_layer
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATH_KEYS = (("dataset", "training_path"), ("dataset", "validation_path"), ("dataset", "test_path"),
-              ("general", "model_path"), ("training", "model", "file"), ("hil", "output_dir"))
+              ("dataset", "classes_file_path"), ("general", "model_path"), ("model", "model_path"),
+              ("training", "model", "file"), ("training", "trained_model_path"), ("hil", "output_dir"),
+              ("tools", "stedgeai", "path_to_stedgeai"), ("tools", "stm32ai", "path_to_stm32ai"))
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[/\\]")  # ST's examples hold C:/... paths: left as written
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> schema.Config:
@@ -62,7 +67,9 @@ def config_from_dict(raw: dict, source: str = "<config>", base_dir: Path | None 
     raw = _expand_env(raw, source, ())
     config = _build(schema.Config, raw, source, ())
     config.source = source
+    config.not_used = not_used_keys(schema.Config, raw)
     _resolve_paths(config, base_dir or Path.cwd())
+    map_st_4x(config, source)
     _check_rules(config, source)
     return config
 
@@ -93,7 +100,8 @@ def _build(cls, raw: Any, source: str, key_path: tuple):
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     unknown = [k for k in raw if k not in fields]
     if unknown:
-        raise ConfigError(f"{source}: {where}: unknown key(s) {unknown}; allowed keys: {sorted(fields)}")
+        raise ConfigError(f"{source}: {where}: unknown key(s) {unknown}{_nearest(unknown, fields)}; "
+                          f"allowed keys: {sorted(fields)}")
     hints = typing.get_type_hints(cls)
     values = {}
     for name, f in fields.items():
@@ -106,6 +114,16 @@ def _build(cls, raw: Any, source: str, key_path: tuple):
             continue
         values[name] = _convert(hints[name], raw[name], f, source, sub_path)
     return cls(**values)
+
+
+def _nearest(unknown: list, fields) -> str:
+    """``; did you mean 'training_path'?`` for the misspelt keys that are close to a real one."""
+    guesses = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+        close = close or [f for f in fields if f.lower() == str(key).lower()]
+        guesses += [f"{key!r} -> {close[0]!r}"] if close else []
+    return f"; did you mean {', '.join(guesses)}?" if guesses else ""
 
 
 def _convert(hint, value, f, source, key_path):
@@ -163,11 +181,19 @@ def _resolve_paths(config: schema.Config, base_dir: Path) -> None:
         if owner is None:
             continue
         value = getattr(owner, keys[-1])
-        if value and not Path(value).is_absolute():
+        if value and not Path(value).is_absolute() and not _WINDOWS_DRIVE.match(value):
             setattr(owner, keys[-1], str((base_dir / value).resolve()))
 
 
 def _check_rules(config: schema.Config, source: str) -> None:
+    if check_dataset(config, source):
+        _check_class_names(config, source)
+    _check_other_rules(config, source)
+
+
+def _check_class_names(config: schema.Config, source: str) -> None:
+    if not config.dataset.class_names and config.dataset.classes_file_path:
+        config.dataset.class_names = read_class_names_file(config.dataset.classes_file_path, source)
     names = config.dataset.class_names
     if not names or not all(isinstance(n, str) for n in names):
         raise ConfigError(f"{source}: dataset.class_names: expected a non-empty list of class names")
@@ -179,6 +205,9 @@ def _check_rules(config: schema.Config, source: str) -> None:
         raise ConfigError(f"{source}: dataset.class_names: duplicate names in {names}")
     if len(names) < 2:
         raise ConfigError(f"{source}: dataset.class_names: at least two classes are needed")
+
+
+def _check_other_rules(config: schema.Config, source: str) -> None:
     pre = config.preprocessing
     if pre.Min_distance >= pre.Max_distance:
         raise ConfigError(f"{source}: preprocessing.Min_distance ({pre.Min_distance}) must be smaller than "
@@ -189,9 +218,10 @@ def _check_rules(config: schema.Config, source: str) -> None:
     except ValueError as exc:
         raise ConfigError(f"{source}: hil.per_layer: {exc}") from None
     training = config.training
-    if config.operation_mode in ("evaluation", "export") and not config.general.model_path:
-        raise ConfigError(f"{source}: general.model_path: missing; operation_mode {config.operation_mode} "
-                          f"works on an existing model (.keras/.h5, or an int8 .tflite for export)")
+    if config.operation_mode in MODEL_MODES and not config.general.model_path:
+        raise ConfigError(f"{source}: general.model_path: missing; operation_mode {config.operation_mode} works "
+                          f"on an existing model (.keras/.h5, or a .tflite): set general.model_path "
+                          f"(ST 4.x layout: model.model_path)")
     if config.operation_mode in ("training", "chain_tqe") and training is None:
         raise ConfigError(f"{source}: training: missing; operation_mode {config.operation_mode} needs a training "
                           f"section (batch_size, epochs, optimizer, model)")
@@ -221,6 +251,7 @@ def _check_frozen_layers(text, source: str) -> None:
         raise ConfigError(f"{source}: {exc}") from exc
 
 
+MODEL_MODES = ("evaluation", "export", "deployment", "benchmarking")
 MAX_LAYERS_FOR_SYNTAX = 1 << 20
 MAX_INPUT_DIMENSION = 4096
 
@@ -247,6 +278,7 @@ def config_to_dict(config: schema.Config) -> dict:
     """The resolved config as plain YAML-ready data (saved with every run)."""
     data = dataclasses.asdict(config)
     data.pop("source", None)
+    data.pop("not_used", None)
     model = (data.get("training") or {}).get("model")
     if model and isinstance(model.get("input_shape"), tuple):
         model["input_shape"] = str(model["input_shape"])

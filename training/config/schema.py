@@ -1,9 +1,11 @@
 """Typed configuration: one dataclass per YAML section, in ST model-zoo format.
 
 Field metadata carries what the validator in ``loader.py`` enforces: ``range``
-(inclusive bounds), ``choices``, ``required``. Anything not declared here is an
-unknown key, hence an error. Sections grow by adding a dataclass and a field in
-:class:`Config`.
+(inclusive bounds), ``choices``, ``required``, and ``unused`` for ST keys accepted
+but not used here. Anything not declared here is an unknown key, hence an error
+(with the nearest real key). ST's own sections (both generations) are in
+``st_sections.py``; ``st_compat.py`` maps the 4.x layout onto these fields.
+Sections grow by adding a dataclass and a field in :class:`Config`.
 """
 from __future__ import annotations
 
@@ -12,14 +14,9 @@ from typing import Any, Optional
 
 from tofhil.boards import board_choices
 from tofhil.gate_thresholds import GateThresholds
-
-
-def spec(default=None, *, required=False, range=None, choices=None, doc="", factory=None, positive=False):
-    """A dataclass field with validation metadata (``positive``: strictly greater than 0)."""
-    meta = {"required": required, "range": range, "choices": choices, "doc": doc, "positive": positive}
-    if factory is not None:
-        return field(default_factory=factory, metadata=meta)
-    return field(default=default, metadata=meta)
+from training.config.fields import spec
+from training.config.st_sections import (BenchmarkingConfig, CustomAugmentationConfig, DeploymentConfig,
+                                         PredictionConfig, StModelSection, ToolsConfig)
 
 
 @dataclass
@@ -29,21 +26,27 @@ class GeneralConfig:
     saved_models_dir: str = spec("saved_models", doc="model folder inside the run folder")
     deterministic_ops: bool = spec(False, doc="deterministic TensorFlow ops (identical CPU runs)")
     global_seed: int = spec(123, range=(0, 2**31 - 1), doc="seed of splits, weights and augmentation")
-    model_path: Optional[str] = spec(None, doc="Keras .h5/.keras file to continue training from")
-    display_figures: bool = spec(False, doc="accepted for ST compatibility; figures are always saved, never shown")
-    gpu_memory_limit: Optional[int] = spec(None, doc="accepted for ST compatibility; ignored (CPU)")
+    model_path: Optional[str] = spec(None, doc="Keras .h5/.keras file to continue training from, or the model "
+                                               "that evaluation, export, deployment and benchmarking work on")
+    display_figures: Optional[bool] = spec(None, unused="figures are always saved in the run folder, never shown")
+    gpu_memory_limit: Optional[float] = spec(None, unused="TensorFlow runs on the CPU here")
+    num_threads_tflite: Optional[int] = spec(None, unused="the host's int8 reference is TFLite's BUILTIN_REF "
+                                                          "kernels, one thread")
 
 
 @dataclass
 class DatasetConfig:
-    name: str = spec("ST_handposture_dataset")
-    class_names: list = spec(required=True, factory=list, doc="names from ST's class dictionary")
-    training_path: str = spec(required=True, default=None, doc="root of ST's session layout")
+    name: str = spec("ST_handposture_dataset", doc="a label kept in the run's resolved config")
+    dataset_name: Optional[str] = spec(None, doc="ST 4.x spelling of name")
+    class_names: list = spec(factory=list, doc="names from ST's class dictionary (required, or classes_file_path)")
+    classes_file_path: Optional[str] = spec(None, doc="ST 4.x: a text file with one class name per line")
+    training_path: Optional[str] = spec(None, doc="root of ST's session layout (required to train)")
     validation_path: Optional[str] = spec(None)
     validation_split: float = spec(0.2, range=(0.01, 0.9))
     test_path: Optional[str] = spec(None)
     split_by: str = spec("session", choices=("session", "user", "frame"),
                          doc="what validation_split holds out; 'frame' is ST's leaky split")
+    seed: Optional[int] = spec(None, unused="splits are drawn with general.global_seed")
 
 
 @dataclass
@@ -74,6 +77,10 @@ class TrainingConfig:
     frozen_layers: Optional[str] = spec(None, doc="ST index syntax, e.g. (0:-1)")
     class_weight: Optional[str] = spec(None, choices=(None, "balanced"), doc="weight classes by inverse frequency")
     label_smoothing: float = spec(0.0, range=(0.0, 0.5))
+    trained_model_path: Optional[str] = spec(None, doc="ST (older generation): also copy the best model here")
+    resume_training: Optional[bool] = spec(None, unused="a model.model_path is always trained on from its weights; "
+                                                        "the optimizer state is not restored")
+    dryrun: Optional[Any] = spec(None, unused="ST's dry run; train with training.epochs=1 instead")
 
 
 @dataclass
@@ -117,12 +124,14 @@ class HilConfig:
 
 
 # ST-style names: t = train, q = quantize (our export: int8 + C library + report), e = evaluate
-OPERATION_MODES = ("training", "evaluation", "export", "chain_tqe")
+# deployment and benchmarking are ST's: build + flash + check the board; ST's benchmark on ST's tools
+OPERATION_MODES = ("training", "evaluation", "export", "chain_tqe", "deployment", "benchmarking")
 
 
 @dataclass
 class Config:
-    dataset: DatasetConfig = spec(required=True, default=None)
+    dataset: Optional[DatasetConfig] = spec(None, doc="required except for operation_mode benchmarking")
+    model: Optional[StModelSection] = spec(None, doc="ST 4.x: model_name / model_path / input_shape")
     training: Optional[TrainingConfig] = spec(None)
     general: GeneralConfig = spec(factory=GeneralConfig)
     operation_mode: str = spec("training", choices=OPERATION_MODES)
@@ -132,5 +141,12 @@ class Config:
     export: ExportConfig = spec(factory=ExportConfig)
     hil: HilConfig = spec(factory=HilConfig)
     hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
+    tools: Optional[ToolsConfig] = spec(None, doc="ST's tools: stedgeai (benchmarking)")
+    benchmarking: Optional[BenchmarkingConfig] = spec(None)
+    deployment: Optional[DeploymentConfig] = spec(None)
+    prediction: Optional[PredictionConfig] = spec(None)
+    custom_data_augmentation: Optional[CustomAugmentationConfig] = spec(None)
     # Where the config came from, for messages and relative paths; not a YAML key.
     source: str = field(default="<config>", metadata={"internal": True})
+    # ST keys the file sets that are accepted but not used here (key path: why), for one note.
+    not_used: dict = field(default_factory=dict, metadata={"internal": True})
