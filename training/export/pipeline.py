@@ -97,7 +97,7 @@ def _int8_model(model_path: Path, representative, options: ExportOptions):
         raise ExportError(f"{model_path}: a Keras model needs a representative set (a config with a dataset)")
     sample = quantize.representative_sample(representative, options.representative_size,
                                             options.representative_seed)
-    model_bytes = quantize.quantize_keras_model(float_model, sample)
+    model_bytes = quantize.quantize_keras_model(float_model, sample, source=model_path)
     return float_model, model_bytes, {"representative_samples": int(len(sample)),
                                       "representative_seed": options.representative_seed,
                                       "scheme": "full-integer post-training, int8 I/O, batch 1"}

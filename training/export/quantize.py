@@ -37,21 +37,33 @@ def load_keras_model(path: Path):
     return load_model_file(path)
 
 
-def with_batch_one(model):
-    """A copy of ``model`` whose input has a fixed batch of 1, sharing the trained weights."""
+def with_batch_one(model, source: Path | str = "the model"):
+    """A copy of ``model`` whose one input has a fixed batch of 1, sharing the trained weights.
+
+    The new input is given in the structure of ``model.input``: a Keras 2 functional model (ST's ``.h5``)
+    loaded by Keras 3 keeps its input as a list of one tensor, a Keras 3 one as the tensor itself (or a dict).
+    """
     import keras
 
-    shape = tuple(model.input_shape[1:])
-    clone = keras.models.clone_model(model, input_tensors=keras.Input(shape, batch_size=1))
+    if len(model.inputs) != 1:
+        names = ", ".join(tensor.name for tensor in model.inputs)
+        raise ExportError(f"{source}: the model has {len(model.inputs)} inputs ({names}); the exporter takes a "
+                          "model with one input (the 8x8x2 sensor frame)")
+
+    def batch_one(tensor):
+        return keras.Input(tuple(tensor.shape[1:]), batch_size=1)
+
+    clone = keras.models.clone_model(model, input_tensors=keras.tree.map_structure(batch_one, model.input))
     clone.set_weights(model.get_weights())
     return clone
 
 
-def quantize_keras_model(model, representative: np.ndarray, int8_io: bool = True) -> bytes:
+def quantize_keras_model(model, representative: np.ndarray, int8_io: bool = True,
+                         source: Path | str = "the model") -> bytes:
     """Convert to a full-integer TFLite model calibrated on ``representative`` (N, *input_shape)."""
     import tensorflow as tf
 
-    batch_one = with_batch_one(model)
+    batch_one = with_batch_one(model, source)
     converter = tf.lite.TFLiteConverter.from_keras_model(batch_one)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     samples = np.asarray(representative, dtype=np.float32)
