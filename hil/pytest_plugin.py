@@ -65,7 +65,7 @@ def hil_settings(hil_request, pytestconfig):
 
         settings = resolve_settings(hil_request)
         hil_request.options.board = settings.board
-        base = hil_request.output_dir or (settings.run.hil_dir /
+        base = hil_request.output_dir or (settings.output_dir if hil_request.model else settings.run.hil_dir /
                                           f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
         mode = pytestconfig.getoption("hil_mode") or "both"
         for streamed in MODES if mode == "both" else (mode,):  # before the board's serial.log is opened
