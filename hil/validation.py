@@ -62,6 +62,13 @@ class Settings:
     output_dir: Path
     inputs: ValidationInputs  # test frames, host references and the config's hil section (resolved)
     per_layer: PerLayerSelection | None = None  # which frames to compare layer by layer (None: off)
+    external_model: bool = False  # --model: the run folder was made for a model trained elsewhere
+
+    @property
+    def training_run(self) -> RunFolder | None:
+        """The training run whose MLflow run the report is logged under; None for a model trained elsewhere
+        (no training run to nest under: the report stays in its folder)."""
+        return None if self.external_model else self.run
 
 
 def resolve_settings(request: ValidationRequest) -> Settings:
@@ -93,7 +100,8 @@ def resolve_settings(request: ValidationRequest) -> Settings:
     if not request.options.board:
         load_board(board)
     per_layer = request.per_layer or parse_per_layer(hil.get("per_layer"))
-    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer)
+    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer,
+                    external_model=request.model is not None)
 
 
 def _model_run(request: ValidationRequest) -> tuple[RunFolder, ValidationInputs, Path]:
@@ -185,7 +193,7 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
 
         frames, references = prepare_frames(settings)
         run_farm(farm, request.options, settings, frames, references, request.progress, request.resume)
-        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
         return ValidationOutcome(settings.output_dir, report, gates, summary)
     own_session = session is None
     if own_session:
@@ -197,5 +205,5 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
     finally:
         if own_session:
             session.close()
-    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
     return ValidationOutcome(settings.output_dir, report, gates, summary)

@@ -40,7 +40,7 @@ def load_keras_model(path: Path):
 def with_batch_one(model, source: Path | str = "the model"):
     """A copy of ``model`` whose one input has a fixed batch of 1, sharing the trained weights.
 
-    The new input is given in the structure of ``model.input``: a Keras 2 functional model (ST's ``.h5``)
+    A functional model gets the new input in the structure of ``model.input``: a Keras 2 one (ST's ``.h5``)
     loaded by Keras 3 keeps its input as a list of one tensor, a Keras 3 one as the tensor itself (or a dict).
     """
     import keras
@@ -50,10 +50,11 @@ def with_batch_one(model, source: Path | str = "the model"):
         raise ExportError(f"{source}: the model has {len(model.inputs)} inputs ({names}); the exporter takes a "
                           "model with one input (the 8x8x2 sensor frame)")
 
-    def batch_one(tensor):
-        return keras.Input(tuple(tensor.shape[1:]), batch_size=1)
-
-    clone = keras.models.clone_model(model, input_tensors=keras.tree.map_structure(batch_one, model.input))
+    tensor = keras.Input(tuple(model.inputs[0].shape[1:]), batch_size=1)
+    # a Keras 2 Sequential loaded here has no model.input at all; Sequential takes the tensor itself
+    structured = tensor if isinstance(model, keras.Sequential) else keras.tree.map_structure(lambda _: tensor,
+                                                                                              model.input)
+    clone = keras.models.clone_model(model, input_tensors=structured)
     clone.set_weights(model.get_weights())
     return clone
 
