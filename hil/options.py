@@ -156,8 +156,13 @@ def board_table() -> tuple[Option, ...]:
 def run_table() -> tuple[Option, ...]:
     """What to validate and where the report goes: ``hil run`` and ``pytest hil``."""
     return (
-        Option("output-dir", "where the report goes (default RUN/hil/<board>-<mode>-<stamp>)", type=Path,
-               pytest_prefixed=True),
+        Option("output-dir", "where the report goes (default RUN/hil/<board>-<mode>-<stamp>; with --model "
+                             "experiments_outputs/<model>_<stamp>)", type=Path, pytest_prefixed=True),
+        Option("model", "a model trained elsewhere instead of a run folder: Keras .h5 (Keras 2 or 3) or .keras, a "
+                        "float .tflite (quantized here) or an int8 .tflite (used as is); needs --config", type=Path,
+               metavar="FILE"),
+        Option("config", "the config.yaml of --model: dataset (test_path, else the validation split), "
+                         "preprocessing, class_names, hil settings", type=Path, metavar="CONFIG.yaml"),
         Option("mode", "what to stream: raw sensor frames or int8 tensors (pytest hil: both by default)",
                choices=("raw", "tensor"), pytest_choices=("raw", "tensor", "both")),
         Option("limit", "validate N frames spread over the test set", type=positive_int, metavar="N"),
@@ -243,4 +248,8 @@ def validation_request(get: Callable[[str], object], overrides: list[str], resum
     return ValidationRequest(board_options(get), Path(run_dir) if run_dir else None,
                              Path(output_dir) if output_dir else None, get("mode"), get("limit"), list(overrides),
                              parse_gate_overrides(get("gate")), resume, progress, per_layer=get("per_layer"),
-                             farm=farm_request(get))
+                             farm=farm_request(get), model=_path(get("model")), config=_path(get("config")))
+
+
+def _path(value) -> Path | None:
+    return Path(value) if value else None

@@ -65,7 +65,7 @@ def hil_settings(hil_request, pytestconfig):
 
         settings = resolve_settings(hil_request)
         hil_request.options.board = settings.board
-        base = hil_request.output_dir or (settings.run.hil_dir /
+        base = hil_request.output_dir or (settings.output_dir if hil_request.model else settings.run.hil_dir /
                                           f"{hil_request.options.board}-{time.strftime('%Y_%m_%d_%H_%M_%S')}")
         mode = pytestconfig.getoption("hil_mode") or "both"
         for streamed in MODES if mode == "both" else (mode,):  # before the board's serial.log is opened
@@ -141,7 +141,7 @@ def hil_outcome(hil_mode, hil_settings, hil_board, hil_farm, hil_request, pytest
             validate_sharded(shards, make_session, frames, references, hil_mode, settings.output_dir,
                              progress=False, keep=(hil_board,))
         compare_layers(hil_board, settings, references)
-        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
         outcome = ValidationOutcome(settings.output_dir, report, gates, summary)
         pytestconfig.stash.setdefault(_OUTCOMES, []).append(outcome)
         return outcome

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hil.errors import HilError
+from hil.model_request import check_model_request, default_output_dir, model_run_dir, step_arguments
 from hil.report.gates import GateThresholds
 from hil.runner import BoardOptions, BoardSession, ensure_export, step_error, validate
 from tofhil.boards import load_board
@@ -39,6 +40,8 @@ class ValidationRequest:
     progress: bool = True
     per_layer: PerLayerSelection | None = None  # --per-layer (else the config's hil.per_layer)
     farm: object = None  # hil.farm.shards.FarmRequest: several boards or places (None or one board: no sharding)
+    model: Path | None = None  # --model: a model file trained elsewhere (with config), instead of a run folder
+    config: Path | None = None
 
 
 @dataclass
@@ -59,25 +62,37 @@ class Settings:
     output_dir: Path
     inputs: ValidationInputs  # test frames, host references and the config's hil section (resolved)
     per_layer: PerLayerSelection | None = None  # which frames to compare layer by layer (None: off)
+    external_model: bool = False  # --model: the run folder was made for a model trained elsewhere
+
+    @property
+    def training_run(self) -> RunFolder | None:
+        """The training run whose MLflow run the report is logged under; None for a model trained elsewhere
+        (no training run to nest under: the report stays in its folder)."""
+        return None if self.external_model else self.run
 
 
 def resolve_settings(request: ValidationRequest) -> Settings:
     """The run's settings with the request's on top; the run is exported first (the references need it).
     Every option is checked before a board is started or a file is written in the output folder."""
-    run = RunFolder.open(request.run_dir) if request.run_dir else RunFolder.newest()
-    if request.options.board:
-        load_board(request.options.board)  # an unknown board is refused before the export
-    if request.output_dir is not None:
-        check_output_dir(Path(request.output_dir), request.resume)
-    ensure_export(run)
-    inputs = make_inputs(run, request.overrides, request.limit)
+    check_model_request(request.model, request.config, request.run_dir)
+    if request.model is not None:
+        run, inputs, default_output = _model_run(request)
+    else:
+        run = RunFolder.open(request.run_dir) if request.run_dir else RunFolder.newest()
+        if request.options.board:
+            load_board(request.options.board)  # an unknown board is refused before the export
+        if request.output_dir is not None:
+            check_output_dir(Path(request.output_dir), request.resume)
+        ensure_export(run)
+        inputs = make_inputs(run.path, request.overrides, request.limit)
+        default_output = None
     hil = inputs.hil
     board = request.options.board or hil["board"]
     mode = request.mode or hil["mode"]
     if mode not in ("raw", "tensor"):
         raise HilError(f"--mode {mode!r}: expected raw or tensor")
     gates = GateThresholds.from_config(hil["gates"]).with_overrides(request.gate_overrides)
-    output_dir = request.output_dir or (Path(hil["output_dir"]) if hil["output_dir"] else None)
+    output_dir = request.output_dir or default_output or (Path(hil["output_dir"]) if hil["output_dir"] else None)
     if output_dir is None:
         output_dir = run.hil_dir / f"{board}-{mode}-{time.strftime('%Y_%m_%d_%H_%M_%S')}"
     output_dir = Path(output_dir)
@@ -85,7 +100,21 @@ def resolve_settings(request: ValidationRequest) -> Settings:
     if not request.options.board:
         load_board(board)
     per_layer = request.per_layer or parse_per_layer(hil.get("per_layer"))
-    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer)
+    return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer,
+                    external_model=request.model is not None)
+
+
+def _model_run(request: ValidationRequest) -> tuple[RunFolder, ValidationInputs, Path]:
+    """--model: the run-shaped folder OUTPUT/model made by the training step, its inputs, and OUTPUT."""
+    if request.options.board:
+        load_board(request.options.board)  # an unknown board is refused before the export
+    output_dir = Path(request.output_dir or default_output_dir(request.model))
+    check_output_dir(output_dir, request.resume)
+    run_dir = model_run_dir(output_dir)
+    inputs = make_inputs(run_dir, request.overrides, request.limit, step_arguments(request.model, request.config))
+    run = RunFolder.open(run_dir)
+    ensure_export(run)  # made by the step; checked as for any run folder
+    return run, inputs, output_dir
 
 
 def check_output_dir(output_dir: Path, resume: bool = False) -> None:
@@ -106,14 +135,15 @@ def check_output_dir(output_dir: Path, resume: bool = False) -> None:
                        "name a folder you can write to") from None
 
 
-def make_inputs(run: RunFolder, overrides: list[str], limit: int | None) -> ValidationInputs:
-    """Run ``python -m training hil-inputs`` (config, dataset, TensorFlow live there) and read what it wrote."""
+def make_inputs(run_dir: Path, overrides: list[str], limit: int | None, extra: list[str] = ()) -> ValidationInputs:
+    """Run ``python -m training hil-inputs`` (config, dataset, TensorFlow live there) and read what it wrote
+    (``extra``: ``--model``/``--config``, which make ``run_dir`` a run-shaped folder first)."""
     with tempfile.TemporaryDirectory(prefix="tofhil-inputs-") as folder:
-        command = [sys.executable, "-m", "training", "hil-inputs", str(run.path), "--to", folder,
-                   *(["--limit", str(limit)] if limit is not None else []), *overrides]
+        command = [sys.executable, "-m", "training", "hil-inputs", str(run_dir), "--to", folder,
+                   *(["--limit", str(limit)] if limit is not None else []), *extra, *overrides]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise HilError(f"the test set of {run.path}: {step_error(result.stderr or result.stdout)}")
+            raise HilError(f"the test set of {run_dir}: {step_error(result.stderr or result.stdout)}")
         return read_inputs(Path(folder))
 
 
@@ -163,7 +193,7 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
 
         frames, references = prepare_frames(settings)
         run_farm(farm, request.options, settings, frames, references, request.progress, request.resume)
-        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
         return ValidationOutcome(settings.output_dir, report, gates, summary)
     own_session = session is None
     if own_session:
@@ -175,5 +205,5 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
     finally:
         if own_session:
             session.close()
-    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.run)
+    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
     return ValidationOutcome(settings.output_dir, report, gates, summary)

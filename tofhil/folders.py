@@ -19,9 +19,10 @@ REPORT_NAME = "model_report.json"
 
 def find_best_model(run_dir: Path) -> Path | None:
     """The one rule for a run folder's model, used by evaluate, export and HIL: ``<models dir>/best_model``,
-    ``.keras`` before ``.h5`` (the models dir is ``general.saved_models_dir``, ``saved_models`` by default)."""
+    ``.keras`` before ``.h5`` (the models dir is ``general.saved_models_dir``, ``saved_models`` by default), then
+    ``.tflite`` (only in the folder ``python -m hil run --model`` makes for a model trained elsewhere)."""
     run_dir = Path(run_dir)
-    for name in ("best_model.keras", "best_model.h5"):
+    for name in ("best_model.keras", "best_model.h5", "best_model.tflite"):
         candidates = sorted(run_dir.glob(f"*/{name}")) + ([run_dir / name] if (run_dir / name).is_file() else [])
         if candidates:
             return candidates[0]

@@ -17,12 +17,13 @@ import numpy as np
 
 from training.data.preprocess import PreprocessingSpec, quantize_input
 from training.errors import ExportError
-from training.export import quantize, staging
+from training.export import float_tflite, quantize, staging
 from training.export.emulated_speed import measure_emulated_speed
 from training.export.firmware_step import build_firmware
 from training.export.footprint import board_spec, measure_footprint
 from training.export.library import GeneratedLibrary, generate_library
 from training.export.reference import ReferenceRunner
+from training.export.tflite_verify import verify_tflite
 from training.export.report import Evaluation, build_report, evaluate, write_report
 
 TFLITE_NAME = "model_int8.tflite"
@@ -88,19 +89,36 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
 
 
 def _int8_model(model_path: Path, representative, options: ExportOptions):
-    if model_path.suffix == ".tflite":
-        if not model_path.is_file():
-            raise ExportError(f"{model_path}: model file not found")
-        return None, model_path.read_bytes(), None
-    float_model = quantize.load_keras_model(model_path)
+    """(float model or None, int8 ``.tflite`` bytes, quantization facts or None): a Keras model or a float
+    ``.tflite`` is quantized here; an int8 ``.tflite`` is used as it is."""
+    tflite_bytes = _read_tflite(model_path) if model_path.suffix == ".tflite" else None
+    if tflite_bytes is not None and not float_tflite.is_float_model(tflite_bytes):
+        return None, tflite_bytes, None
     if representative is None:
-        raise ExportError(f"{model_path}: a Keras model needs a representative set (a config with a dataset)")
+        raise ExportError(f"{model_path}: a float model is quantized here and needs a representative set: "
+                          "pass --config (its dataset and preprocessing)")
     sample = quantize.representative_sample(representative, options.representative_size,
                                             options.representative_seed)
-    model_bytes = quantize.quantize_keras_model(float_model, sample)
+    if tflite_bytes is not None:
+        float_model = float_tflite.FloatTfliteModel(tflite_bytes)
+        model_bytes = float_tflite.quantize_float_tflite(tflite_bytes, sample, model_path)
+    else:
+        float_model = quantize.load_keras_model(model_path)
+        model_bytes = quantize.quantize_keras_model(float_model, sample, source=model_path)
     return float_model, model_bytes, {"representative_samples": int(len(sample)),
                                       "representative_seed": options.representative_seed,
                                       "scheme": "full-integer post-training, int8 I/O, batch 1"}
+
+
+def _read_tflite(model_path: Path) -> bytes:
+    if not model_path.is_file():
+        raise ExportError(f"{model_path}: model file not found")
+    model_bytes = model_path.read_bytes()
+    try:
+        verify_tflite(model_bytes)  # a corrupt file is one line before the interpreter walks it
+    except ExportError as exc:
+        raise ExportError(f"{model_path}: {exc}") from exc
+    return model_bytes
 
 
 def _evaluate(model_bytes: bytes, float_model, test_set) -> Evaluation:

@@ -37,21 +37,34 @@ def load_keras_model(path: Path):
     return load_model_file(path)
 
 
-def with_batch_one(model):
-    """A copy of ``model`` whose input has a fixed batch of 1, sharing the trained weights."""
+def with_batch_one(model, source: Path | str = "the model"):
+    """A copy of ``model`` whose one input has a fixed batch of 1, sharing the trained weights.
+
+    A functional model gets the new input in the structure of ``model.input``: a Keras 2 one (ST's ``.h5``)
+    loaded by Keras 3 keeps its input as a list of one tensor, a Keras 3 one as the tensor itself (or a dict).
+    """
     import keras
 
-    shape = tuple(model.input_shape[1:])
-    clone = keras.models.clone_model(model, input_tensors=keras.Input(shape, batch_size=1))
+    if len(model.inputs) != 1:
+        names = ", ".join(tensor.name for tensor in model.inputs)
+        raise ExportError(f"{source}: the model has {len(model.inputs)} inputs ({names}); the exporter takes a "
+                          "model with one input (the 8x8x2 sensor frame)")
+
+    tensor = keras.Input(tuple(model.inputs[0].shape[1:]), batch_size=1)
+    # a Keras 2 Sequential loaded here has no model.input at all; Sequential takes the tensor itself
+    structured = tensor if isinstance(model, keras.Sequential) else keras.tree.map_structure(lambda _: tensor,
+                                                                                              model.input)
+    clone = keras.models.clone_model(model, input_tensors=structured)
     clone.set_weights(model.get_weights())
     return clone
 
 
-def quantize_keras_model(model, representative: np.ndarray, int8_io: bool = True) -> bytes:
+def quantize_keras_model(model, representative: np.ndarray, int8_io: bool = True,
+                         source: Path | str = "the model") -> bytes:
     """Convert to a full-integer TFLite model calibrated on ``representative`` (N, *input_shape)."""
     import tensorflow as tf
 
-    batch_one = with_batch_one(model)
+    batch_one = with_batch_one(model, source)
     converter = tf.lite.TFLiteConverter.from_keras_model(batch_one)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     samples = np.asarray(representative, dtype=np.float32)

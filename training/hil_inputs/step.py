@@ -10,11 +10,15 @@ from tofhil.folders import ExportFolder, RunFolder
 from tofhil.validation_inputs import write_inputs
 from training.errors import ExportError
 from training.hil_inputs.layer_references import compute_layer_references
+from training.hil_inputs.model_folder import make_model_folder
 from training.hil_inputs.references import compute_references
 from training.hil_inputs.testset import load_config, load_test_frames
 
 
-def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: int | None = None) -> Path:
+def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: int | None = None,
+                     model: Path | None = None, config_path: Path | None = None) -> Path:
+    if model is not None:  # a model trained elsewhere: RUN_DIR is made its run-shaped folder first
+        make_model_folder(model, config_path, run_dir)
     run = RunFolder.open(run_dir)
     config = load_config(run, overrides)
     frames = load_test_frames(run, config).limit(limit or config.hil.limit)
@@ -24,10 +28,10 @@ def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: i
         raise ExportError(f"{export.path / 'model_report.json'}: no preprocessing section (a model without the "
                           "8x8x2 ToF input cannot be validated on sensor frames)")
     try:
-        keras_path = run.model_path()
+        model_path = run.model_path()
     except FolderError:
-        keras_path = None
-    references = compute_references(frames, spec, export.tflite_path, keras_path)
+        model_path = None
+    references = compute_references(frames, spec, export.tflite_path, model_path)
     layers = compute_layer_references(export.tflite_path, references["host_input"], references["host_kept"])
     return write_inputs(folder, dataclasses.asdict(config.hil), frames, references, layers)
 
@@ -37,11 +41,17 @@ def add_hil_inputs_parser(sub) -> None:
     command.add_argument("run_dir", help="run folder of python -m training train (with its export/)")
     command.add_argument("--to", required=True, type=Path, help="folder to write into")
     command.add_argument("--limit", type=int, default=None, help="N frames spread over the test set")
+    command.add_argument("--model", type=Path, default=None,
+                         help="a model trained elsewhere (.h5, .keras, .tflite): RUN_DIR is first made a run-shaped "
+                              "folder for it (resolved config, model, split manifest, export); needs --config")
+    command.add_argument("--config", type=Path, default=None, help="the config.yaml of --model")
     command.add_argument("overrides", nargs="*", metavar="section.key=value",
                          help="config overrides, e.g. dataset.test_path=DIR")
     command.set_defaults(func=cmd_hil_inputs)
 
 
 def cmd_hil_inputs(args) -> int:
-    write_hil_inputs(args.run_dir, args.to, args.overrides, args.limit)
+    if (args.model is None) != (args.config is None):
+        raise ExportError("--model and --config go together")
+    write_hil_inputs(args.run_dir, args.to, args.overrides, args.limit, args.model, args.config)
     return 0
