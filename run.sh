@@ -31,10 +31,13 @@ ensure_system_packages() {
 }
 
 check_dependencies() {
-  # pip check, less the one unmet requirement chosen above (labgrid -> pyserial-labgrid)
+  # pip check, less the two unmet requirements chosen on purpose: labgrid -> pyserial-labgrid (see below), and
+  # tf-keras -> tensorflow (tf-keras, Keras 2, writes the tests' .h5 fixtures as ST saved its model; it runs on
+  # tensorflow-cpu, the same TensorFlow under another distribution name, which its metadata does not accept)
   local report
   report="$("$VENV/bin/python" -m pip check 2>&1)" && return 0
-  report="$(grep -v '^labgrid [0-9.]* requires pyserial-labgrid, which is not installed' <<<"$report" || true)"
+  report="$(grep -v -e '^labgrid [0-9.]* requires pyserial-labgrid, which is not installed' \
+                    -e '^tf-keras [0-9.]* requires tensorflow, which is not installed' <<<"$report" || true)"
   [ -z "$report" ] || { echo "$report"; return 1; }
 }
 
@@ -64,9 +67,10 @@ refresh_lock() {
   python3 -m venv "$tmp/venv"
   "$tmp/venv/bin/python" -m pip install -q --upgrade pip
   "$tmp/venv/bin/python" -m pip install -q ".[dev]"
-  # --all: wheel too (with --no-deps nothing else installs it); not pip (run.sh upgrades it), not the fork
+  # --all: wheel too (with --no-deps nothing else installs it); not pip (run.sh upgrades it), not the fork, not
+  # the `tensorflow` distribution tf-keras pulls in (tensorflow-cpu is the same TensorFlow; see check_dependencies)
   { grep '^#' requirements.lock; "$tmp/venv/bin/python" -m pip freeze --all --exclude-editable \
-      | grep -v -e '^tof-hil' -e '^pip==' -e '^pyserial-labgrid=='; } \
+      | grep -v -e '^tof-hil' -e '^pip==' -e '^pyserial-labgrid==' -e '^tensorflow=='; } \
     > requirements.lock.new && mv requirements.lock.new requirements.lock
   rm -rf "$tmp"
   echo "requirements.lock refreshed; run ./run.sh test before committing it"

@@ -144,6 +144,15 @@ def synthetic_dataset() -> Path:
     return shared_entry("synthetic", key, make) / "dataset"
 
 
+def keras2_model_files() -> Path:
+    """Keras 2 ``.h5`` models saved by ``tf_keras`` as ST saved its published one (tests/model_files/make_keras2.py,
+    in a process of its own)."""
+    script = REPO / "tests" / "model_files" / "make_keras2.py"
+    key = hashlib.sha256(script.read_bytes() + (REPO / "requirements.lock").read_bytes()).hexdigest()
+    return shared_entry("keras2-models", key, lambda entry: _step("-m", "tests.model_files.make_keras2",
+                                                                  str(entry / "models"))) / "models"
+
+
 def tiny_config(dataset: Path, seed: int) -> str:
     """A small training config over the synthetic dataset (seconds to train)."""
     return f"""

@@ -46,13 +46,15 @@ def test_a_float_tflite_with_a_dynamic_batch_is_refused_with_the_fix():
 def test_keras2_files_export(tmp_path):
     """Both Keras 2 files made with tf_keras (tests/model_files/make_keras2.py): ST's functional shape with its
     ``input_1`` list input, and a Sequential, which Keras 3 loads without a ``model.input``."""
-    from tests.model_files.keras3 import HERE, KERAS2_FILES
+    from tests.model_files.make_keras2 import KERAS2_FILES
+    from tests.shared_runs import keras2_model_files
     from training.export.quantize import load_keras_model
     from training.export.tflite_graph import parse_tflite
 
     data = np.random.default_rng(0).normal(size=(16, 8, 8, 2)).astype(np.float32)
     for name in KERAS2_FILES:
-        graph = parse_tflite(quantize_keras_model(load_keras_model(HERE / name), data, source=name))
+        model = load_keras_model(keras2_model_files() / name)
+        graph = parse_tflite(quantize_keras_model(model, data, source=name))
         opcodes = [op.opcode for op in graph.operators]
         assert opcodes[0] == "CONV_2D" and "SHAPE" not in opcodes, (name, opcodes)  # batch 1: a plain RESHAPE
         assert graph.tensors[graph.inputs[0]].shape == (1, 8, 8, 2)

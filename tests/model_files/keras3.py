@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-KERAS2_FILES = ("keras2_functional.h5", "keras2_sequential.h5")
+from tests.model_files.make_keras2 import KERAS2_FILES
 
 
 def cnn2d_st(classes: int = 4, batch_size: int | None = None):
@@ -44,8 +43,10 @@ def write_model_files(folder: Path) -> dict[str, Path]:
     files = {"keras2_h5": folder / KERAS2_FILES[0], "keras2_sequential_h5": folder / KERAS2_FILES[1],
              "keras3": folder / "model.keras", "float_tflite": folder / "model_float.tflite",
              "int8_tflite": folder / "model_int8.tflite"}
+    from tests.shared_runs import keras2_model_files
+
     for name in KERAS2_FILES:
-        shutil.copyfile(HERE / name, folder / name)
+        shutil.copyfile(keras2_model_files() / name, folder / name)
     model = cnn2d_st()
     model.save(files["keras3"])
     batch_one = cnn2d_st(batch_size=1)  # a float .tflite with a batch of 1, as the int8 runtime needs

@@ -1,21 +1,16 @@
-"""Writes ``keras2_functional.h5`` and ``keras2_sequential.h5`` beside this file with Keras 2 (``tf_keras``), the
-way ST saved its published ``CNN2D_ST_HandPosture_8classes.h5``: a legacy HDF5 file of a functional model whose
-InputLayer is ``input_1``, and a Sequential one. Random weights (seeded), four classes (the synthetic dataset's).
-
-The files are committed: ``tf_keras`` declares a dependency on the ``tensorflow`` distribution, which
-``tensorflow-cpu`` does not satisfy, so it cannot sit in requirements.lock without failing ``pip check``. To make
-them again (same TensorFlow 2.21)::
-
-    pip download --no-deps tf_keras==2.21.0 -d /tmp/tfk
-    pip install --no-deps --target /tmp/tfk/site /tmp/tfk/tf_keras-2.21.0-py3-none-any.whl
-    PYTHONPATH=/tmp/tfk/site:. python -m tests.model_files.make_keras2
+"""``python -m tests.model_files.make_keras2 FOLDER`` writes ``keras2_functional.h5`` and ``keras2_sequential.h5``
+with Keras 2 (``tf_keras``), the way ST saved its published ``CNN2D_ST_HandPosture_8classes.h5``: a legacy HDF5
+file of a functional model whose InputLayer is ``input_1``, and a Sequential one. Random weights (seeded), four
+classes (the synthetic dataset's). A process of its own: Keras 2 and Keras 3 do not share one process well.
+The suite makes them once (``tests.shared_runs.keras2_model_files``); no model file is committed.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
 CLASSES = 4
+KERAS2_FILES = ("keras2_functional.h5", "keras2_sequential.h5")
 
 
 def functional(k):
@@ -37,16 +32,17 @@ def sequential(k):
                          k.layers.Dense(CLASSES, activation="softmax")], name="sequential_handposture")
 
 
-def main() -> None:
+def main(folder: Path) -> None:
     import tf_keras as k
 
     k.utils.set_random_seed(24)
     model = functional(k)
     assert model.layers[0].name == "input_1", model.layers[0].name
-    model.save(HERE / "keras2_functional.h5")
-    sequential(k).save(HERE / "keras2_sequential.h5")
-    print(f"tf_keras {k.__version__}: wrote {HERE / 'keras2_functional.h5'}, {HERE / 'keras2_sequential.h5'}")
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / KERAS2_FILES[0])
+    sequential(k).save(folder / KERAS2_FILES[1])
+    print(f"tf_keras {k.__version__}: wrote {', '.join(str(folder / name) for name in KERAS2_FILES)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]))
