@@ -54,7 +54,7 @@ def main() -> int:
     quiet_tensorflow()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 42, 123])
-    parser.add_argument("--configs", nargs="+", default=["st_reference", "handposture"])
+    parser.add_argument("--configs", nargs="*", default=["st_reference", "handposture"])
     parser.add_argument("--crossval", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="NAME:section.key=value",
                         help="override one config (NAME: st_reference, handposture or crossval)")

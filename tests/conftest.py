@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,14 @@ import pytest
 
 EIGHT_CLASSES = ["None", "Like", "Dislike", "FlatHand", "Fist", "Love", "BreakTime", "CrossHands"]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config):
+    """A pytest-xdist worker starts with SIGINT ignored (Ctrl-C is the controller's), and a process started with
+    SIGINT ignored keeps it ignored, children included: the Ctrl-C tests would then see no KeyboardInterrupt and
+    their `hil run` children would not stop. Workers get Python's own handler back, as a plain pytest has."""
+    if hasattr(config, "workerinput"):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def require(condition: bool, why: str) -> None:

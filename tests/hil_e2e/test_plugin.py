@@ -57,7 +57,7 @@ def test_stale_firmware_is_refused_with_both_hashes(pytester, tiny_runs, tmp_pat
     with HostTarget(load_board("host"), tmp_path) as board:  # a board running the FIRST run's firmware
         url = board.start(image)
         result = _run_suite(pytester, "--board", "host", "--port", url, "--run-dir", str(second.path),
-                            "--limit", "10", "--mode", "tensor")
+                            "--limit", "10", "--mode", "tensor", "--hil-output-dir", str(tmp_path / "hil"))
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) == 0 and outcomes.get("failed", 0) + outcomes.get("errors", 0) > 0
     text = result.stdout.str()
