@@ -42,9 +42,22 @@ static void tofhil_gpio_alternate(uint32_t port, uint32_t pin)
  * (mantissa << 4 | fraction), so BRR = f / baud, rounded to the nearest divisor.
  * 42 MHz / 921,600 baud: BRR 0x2E, 913,043 baud (-0.93 %).
  */
-static uint32_t tofhil_uart_brr(uint32_t bus_hz)
+static uint32_t tofhil_uart_brr(uint32_t bus_hz, uint32_t baud)
 {
-    return (bus_hz + TOFHIL_UART_BAUD / 2u) / TOFHIL_UART_BAUD;
+    uint32_t brr = (bus_hz + baud / 2u) / baud;
+    return brr < 16u ? 16u : brr; /* a mantissa of 0 is not a divisor (RM0368 19.6.3) */
+}
+
+/*
+ * The rate the USART runs at. The board file's baud was checked against the board file's clock;
+ * on any other clock (a PLL that did not lock leaves the 16 MHz HSI, APB1 8 MHz, where 921,600
+ * baud would need BRR 9, mantissa 0: no byte the host can read) the firmware talks at
+ * TOFHIL_UART_FALLBACK_BAUD, a rate the host tries (hil doctor, and hil run on a silent board),
+ * and HELLO's core clock tells the host why.
+ */
+uint32_t tofhil_uart_baud(void)
+{
+    return tofhil_clock_hz == TOFHIL_CORE_CLOCK_HZ ? TOFHIL_UART_BAUD : TOFHIL_UART_FALLBACK_BAUD;
 }
 
 void tofhil_uart_init(void)
@@ -52,7 +65,8 @@ void tofhil_uart_init(void)
     tofhil_gpio_alternate(TOFHIL_UART_TX_PORT, TOFHIL_UART_TX_PIN);
     tofhil_gpio_alternate(TOFHIL_UART_RX_PORT, TOFHIL_UART_RX_PIN);
     tofhil_rcc_enable(TOFHIL_UART_RCC_ENR, TOFHIL_UART_RCC_BIT);
-    TOFHIL_USART_BRR(TOFHIL_UART_BASE) = tofhil_uart_brr(tofhil_clock_hz / TOFHIL_UART_BUS_DIV);
+    /* the divisor comes from the clock actually running, not the board file's */
+    TOFHIL_USART_BRR(TOFHIL_UART_BASE) = tofhil_uart_brr(tofhil_clock_hz / TOFHIL_UART_BUS_DIV, tofhil_uart_baud());
     TOFHIL_USART_CR1(TOFHIL_UART_BASE) = TOFHIL_USART_CR1_UE | TOFHIL_USART_CR1_TE | TOFHIL_USART_CR1_RE |
                                          TOFHIL_USART_CR1_RXNEIE;
     TOFHIL_NVIC_ISER(TOFHIL_UART_IRQ / 32u) = 1u << (TOFHIL_UART_IRQ % 32u);
