@@ -290,6 +290,8 @@ def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall
         "model_sha256": hello.model_sha256,
         "hello": dataclasses.asdict(hello),
         "timer_kind": hello.timer_kind, "timer_unit": hello.timer_unit,
+        # what the core clock is derived from: the tolerance beside every microsecond figure (hil.report.timing)
+        "clock_source": getattr(getattr(session.spec, "clock", None), "source", None),
         "firmware": _firmware_meta(session.image),
         "stats": dataclasses.asdict(stats),
         "link": session.client.counters.to_dict(),

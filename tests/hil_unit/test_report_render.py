@@ -44,7 +44,8 @@ def test_summary_names_split_ci_units_and_ends_with_the_folder(loaded):
     assert text.rstrip("\n").splitlines()[-1] == f"output folder: {data.out_dir}"
     for expected in ("on device (int8)", "57.14 %", "25.05-84.18 %", "accuracy on test", "exact match", "DWT cycles",
                      "microseconds", "no samples", "device vs host int8", "s3/data_1.npz", "User2",
-                     "preprocessing mismatches", "4.0 frames/s", "20.00 KiB", "812 of 2048"):
+                     "preprocessing mismatches", "4.0 frames/s", "20.00 KiB", "812 of 2048",
+                     "microseconds (+-1 %, nominal clock)", "microseconds: +-1 %: the HSI's factory trim"):
         assert expected in text, expected
 
 
