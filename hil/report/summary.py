@@ -124,9 +124,15 @@ def _latency_table(report: dict) -> str:
     headers = ["latency", "unit", "mean", "min", "max", "std", "p50", "p95", "p99"]
     if not rows:
         return "latency: not measured"
-    notes = sorted({block["us_tolerance_note"] for block in report["latency"].values()
-                    if block and block.get("us") and block.get("us_tolerance_note")})
-    return tabulate(rows, headers=headers, disable_numparse=True) + "".join(f"\nmicroseconds: {n}" for n in notes)
+    notes = [f"microseconds: {n}" for n in sorted({block["us_tolerance_note"] for block in report["latency"].values()
+                                                  if block and block.get("us") and block.get("us_tolerance_note")})]
+    removed = report.get("interrupts_removed")
+    if removed:
+        mean = removed["per_inference"]
+        notes.append(f"interrupt handlers taken out of the timed sections by the firmware: {removed['count']:,} "
+                     f"entries, {removed['removed']:,.0f} {removed['unit']}"
+                     + (f" ({mean:,.1f} per inference)" if mean is not None else ""))
+    return "\n".join([tabulate(rows, headers=headers, disable_numparse=True), *notes])
 
 
 def _boards_table(report: dict) -> str:

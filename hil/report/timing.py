@@ -87,3 +87,15 @@ def footprint_section(meta: RunMeta) -> dict:
             "stack_used_bytes": meta.stats.get("stack_used_bytes"),
             "stack_size_bytes": meta.stats.get("stack_size_bytes"),
             "device_stats": dict(meta.stats)}
+
+
+def interrupts_section(meta: RunMeta, inferences: int) -> dict | None:
+    """What the firmware took out of the timed sections: interrupt handlers (the next request's bytes arriving
+    during an inference), from STATS; ``None`` for a firmware that does not report it."""
+    ticks, count = meta.stats.get("isr_ticks_removed"), meta.stats.get("isr_count_removed")
+    if ticks is None or count is None:
+        return None
+    values, _ = convert_ticks([ticks], meta)
+    unit, _ = UNITS[meta.timer_kind]
+    return {"ticks": int(ticks), "count": int(count), "unit": unit, "removed": float(values[0]),
+            "per_inference": float(values[0]) / inferences if inferences else None}

@@ -83,6 +83,16 @@ uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end)
 #endif
 }
 
+void tofhil_board_timed_mark(tofhil_timed_mark_t *mark)
+{
+    /* masked so no receive interrupt falls between the two readings; the caller runs unmasked */
+    __asm__ volatile("cpsid i" ::: "memory");
+    mark->ticks = tofhil_board_timer_now();
+    mark->isr_ticks = tofhil_uart_isr_ticks;
+    mark->isr_count = tofhil_uart_isr_count;
+    __asm__ volatile("cpsie i" ::: "memory");
+}
+
 uint8_t tofhil_board_timer_kind(void)
 {
     return (uint8_t)TOFHIL_TIMER_KIND;

@@ -120,6 +120,8 @@ void tofhil_uart_init(void);
 uint32_t tofhil_uart_baud(void);
 void tofhil_uart_write_polled(const uint8_t *data, uint32_t length);
 void tofhil_uart_irq_handler(void);
+/* Timer ticks spent in the UART interrupt and its entries (tofhil_board_timed_mark reads them) */
+extern volatile uint32_t tofhil_uart_isr_ticks, tofhil_uart_isr_count;
 int tofhil_uart_rx_empty(void);
 void tofhil_hard_fault_handler(void);
 int main(void);

@@ -26,6 +26,7 @@ static volatile uint8_t tofhil_rx_ring[TOFHIL_RX_BUFFER_SIZE];
 static volatile uint32_t tofhil_rx_head;
 static volatile uint32_t tofhil_rx_tail;
 static volatile uint32_t tofhil_rx_lost;
+volatile uint32_t tofhil_uart_isr_ticks, tofhil_uart_isr_count;
 
 static void tofhil_gpio_alternate(uint32_t port, uint32_t pin)
 {
@@ -74,6 +75,7 @@ void tofhil_uart_init(void)
 
 void tofhil_uart_irq_handler(void)
 {
+    const uint32_t entered = tofhil_board_timer_now();
     uint32_t status = TOFHIL_USART_SR(TOFHIL_UART_BASE);
     if ((status & (TOFHIL_USART_SR_RXNE | TOFHIL_USART_SR_ORE)) != 0u) {
         /* reading DR after SR clears RXNE and ORE */
@@ -89,6 +91,8 @@ void tofhil_uart_irq_handler(void)
             ++tofhil_rx_lost;
         }
     }
+    tofhil_uart_isr_ticks += tofhil_board_timer_elapsed(entered, tofhil_board_timer_now());
+    ++tofhil_uart_isr_count;
 }
 
 void tofhil_uart_write_polled(const uint8_t *data, uint32_t length)
