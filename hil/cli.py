@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hil.doctor.cli import add_doctor_parser
 
     add_doctor_parser(sub)
+    from hil.compare.cli import add_compare_parser
+
+    add_compare_parser(sub)
     return parser
 
 

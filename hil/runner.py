@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import subprocess
 import sys
@@ -289,6 +290,8 @@ def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall
         "model_sha256": hello.model_sha256,
         "hello": dataclasses.asdict(hello),
         "timer_kind": hello.timer_kind, "timer_unit": hello.timer_unit,
+        # what the core clock is derived from: the tolerance beside every microsecond figure (hil.report.timing)
+        "clock_source": getattr(getattr(session.spec, "clock", None), "source", None),
         "firmware": _firmware_meta(session.image),
         "stats": dataclasses.asdict(stats),
         "link": session.client.counters.to_dict(),
@@ -306,7 +309,23 @@ def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall
 
 def _firmware_meta(image) -> dict:
     keys = ("flash_bytes", "ram_bytes", "elf", "board")
-    return {k: (str(getattr(image, k)) if k == "elf" else getattr(image, k, None)) for k in keys}
+    meta = {k: (str(getattr(image, k)) if k == "elf" else getattr(image, k, None)) for k in keys}
+    # what python -m hil compare shows: which bytes ran (the flashed .bin, or the host executable) and how
+    # they were compiled (the flags make recorded)
+    meta.update(firmware_identity(image))
+    return meta
+
+
+def firmware_identity(image) -> dict:
+    """``sha256`` of the image the board runs and the ``build_flags`` its ``make`` used (None when unknown)."""
+    from tofhil.firmware import BUILD_FLAGS_FILE
+
+    ran = getattr(image, "bin", None) or getattr(image, "executable", None)
+    sha256 = hashlib.sha256(Path(ran).read_bytes()).hexdigest() if ran and Path(ran).is_file() else None
+    project = getattr(image, "project_dir", None)
+    flags = Path(project) / BUILD_FLAGS_FILE if project else None
+    return {"sha256": sha256,
+            "build_flags": flags.read_text(encoding="utf-8").strip() if flags and flags.is_file() else None}
 
 
 def _progress(total: int, already: int, enabled: bool, label: str):

@@ -30,6 +30,7 @@ from tofhil.templating import c_template_environment
 MANIFEST = "tofhil_project.json"
 IMAGE_RECORD = "build/tofhil_image.json"
 OUTPUT_STEM = "build/tofhil_firmware"
+BUILD_FLAGS_FILE = "build/tofhil_build_flags.txt"  # the compiler and flags make used (Makefile.j2)
 LIBRARY_REQUIRED = ("tofhil_model.h", "tofhil_model.c", "tofhil_status.h", "tofhil_status.c")
 _NOT_LOADED = (".debug", ".comment", ".ARM.attributes")
 _SHA256_DEFINE = re.compile(r'#define TOFHIL_MODEL_SHA256 "([0-9a-f]{64})"')

@@ -12,7 +12,7 @@ from importlib import metadata
 from tofhil.errors import FirmwareBuildError
 from tofhil.board_spec import BoardSpec
 from tofhil.c_flags import DEFAULT_OPT
-from tofhil.chips.stm32f4 import PPRE_CODES, USARTS
+from tofhil.chips.stm32f4 import FALLBACK_BAUD, PPRE_CODES, USARTS
 
 TIMER_MACROS = {"dwt": "TOFHIL_TIMER_DWT_CYCLES", "systick_icount": "TOFHIL_TIMER_SYSTICK_ICOUNT",
                 "host_ns": "TOFHIL_TIMER_HOST_NS"}
@@ -98,7 +98,7 @@ def _chip_context(board: BoardSpec) -> dict:
     return {"apb1_ppre": _ppre("clock.apb1_div", clock.apb1_div), "apb2_ppre": _ppre("clock.apb2_div", clock.apb2_div),
             "uart": {"base": c_hex_address("uart.base", uart.base) + "u", "tx_port": tx_port, "tx_pin": tx_pin,
                      "rx_port": rx_port, "rx_pin": rx_pin, "rcc_register": register, "rcc_bit": bit,
-                     "bus_div": getattr(clock, divider_key)},
+                     "bus_div": getattr(clock, divider_key), "fallback_baud": FALLBACK_BAUD},
             "memory": {"flash_origin": c_hex_address("memory.flash.origin", board.memory.flash.origin),
                        "ram_origin": c_hex_address("memory.ram.origin", board.memory.ram.origin)}}
 

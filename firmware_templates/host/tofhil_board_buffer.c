@@ -15,6 +15,7 @@ static size_t tofhil_buffer_input_length, tofhil_buffer_input_pos;
 static uint8_t tofhil_buffer_output[TOFHIL_BOARD_BUFFER_OUTPUT_SIZE];
 static size_t tofhil_buffer_output_length, tofhil_buffer_output_dropped;
 static uint32_t tofhil_buffer_clock, tofhil_buffer_rx_overflows;
+static uint32_t tofhil_buffer_isr_step, tofhil_buffer_isr_ticks, tofhil_buffer_isr_count;
 static void (*tofhil_buffer_idle)(void);
 
 void tofhil_board_buffer_reset(const uint8_t *input, size_t length)
@@ -25,6 +26,7 @@ void tofhil_board_buffer_reset(const uint8_t *input, size_t length)
     tofhil_buffer_output_length = tofhil_buffer_output_dropped = 0u;
     tofhil_buffer_clock = 0u;
     tofhil_buffer_rx_overflows = 0u;
+    tofhil_buffer_isr_step = tofhil_buffer_isr_ticks = tofhil_buffer_isr_count = 0u;
 }
 
 const uint8_t *tofhil_board_buffer_output(size_t *length)
@@ -51,6 +53,11 @@ void tofhil_board_buffer_on_idle(void (*handler)(void))
 void tofhil_board_buffer_set_rx_overflows(uint32_t count)
 {
     tofhil_buffer_rx_overflows = count;
+}
+
+void tofhil_board_buffer_set_isr_ticks(uint32_t ticks)
+{
+    tofhil_buffer_isr_step = ticks;
 }
 
 void tofhil_board_init(void)
@@ -97,6 +104,19 @@ uint32_t tofhil_board_timer_now(void)
 uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end)
 {
     return end - start;
+}
+
+void tofhil_board_timed_mark(tofhil_timed_mark_t *mark)
+{
+    mark->ticks = tofhil_board_timer_now();
+    mark->isr_ticks = tofhil_buffer_isr_ticks;
+    mark->isr_count = tofhil_buffer_isr_count;
+    /* an interrupt right after this mark: its ticks are inside the section that this mark opens */
+    if (tofhil_buffer_isr_step != 0u) {
+        tofhil_buffer_clock += tofhil_buffer_isr_step;
+        tofhil_buffer_isr_ticks += tofhil_buffer_isr_step;
+        ++tofhil_buffer_isr_count;
+    }
 }
 
 uint8_t tofhil_board_timer_kind(void)

@@ -23,5 +23,7 @@ void tofhil_board_buffer_clear_output(void);
 void tofhil_board_buffer_on_idle(void (*handler)(void));
 /* What tofhil_board_rx_overflows() reports (a real board counts bytes lost to a full ring). */
 void tofhil_board_buffer_set_rx_overflows(uint32_t count);
+/* Simulate an interrupt handler of `ticks` right after every timed mark (0: none) */
+void tofhil_board_buffer_set_isr_ticks(uint32_t ticks);
 
 #endif /* TOFHIL_BOARD_BUFFER_H */

@@ -1,4 +1,4 @@
-"""The walk: board file, USB, permissions, flasher, firmware, flash, HELLO (else other baud rates), clock,
+"""The walk: board file, USB, permissions, ST-LINK firmware, flasher, firmware, flash, HELLO (else other baud rates), clock,
 inference timing, stack. Stops at the first problem."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Callable
 
 from hil.doctor import host_checks, link_checks
 from hil.doctor.steps import OK, PROBLEM, SKIPPED, Report, Step
+from hil.doctor.stlink_firmware import check_stlink_firmware
 from hil.errors import HilError
 
 
@@ -72,6 +73,9 @@ class _Walk:
                                        if physical else None)
         if physical:
             self.step(host_checks.check_permissions(spec, self.env, device))
+            if not self.options.port:  # the probe is on this machine's USB
+                serial = host_checks.board_serial(spec, self.options.probe, self.env)
+                self.step(check_stlink_firmware(self.env.stlink_firmware(serial)))
             if self.options.flash:
                 step, flasher = host_checks.check_flasher(spec, self.options.flasher)
                 self.step(step)

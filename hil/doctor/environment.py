@@ -53,6 +53,12 @@ class SystemEnvironment:
                 continue
         return names
 
+    def stlink_firmware(self, serial: str | None) -> str | None:
+        """The ST-LINK's firmware version (``V2J37M26``), or None when it cannot be read."""
+        from hil.doctor.stlink_firmware import read_stlink_version
+
+        return read_stlink_version(serial)
+
     def open_link(self, url: str, baudrate: int):
         from hil.links import open_link
 

@@ -58,6 +58,15 @@ def board_device(spec, probe: str | None, env) -> str | None:
     return None
 
 
+def board_serial(spec, probe: str | None, env) -> str | None:
+    """The chosen ST-LINK's USB serial number (``--probe``, else the one board found)."""
+    known, _ = _stlink_ports(spec, env)
+    for port in known:
+        if probe is None or (port.serial_number or "").lower() == probe.lower():
+            return port.serial_number
+    return probe
+
+
 def _rule_for(spec, rules: dict[str, str]) -> tuple[str | None, bool]:
     """(file of a udev rule naming the board's probe ids, whether it keeps ModemManager away)."""
     vid = f"{spec.usb.vid:04x}"

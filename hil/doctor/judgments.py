@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hil.doctor.steps import Step
+from tofhil.chips.stm32f4 import FALLBACK_BAUD
 
 TIMER_DWT = 0  # HELLO timer_kind of the DWT cycle counter (docs/protocol.md)
 HSI_HZ = 16_000_000
@@ -13,9 +14,10 @@ def hello_clock_problem(hello, spec) -> str | None:
         return None
     why = ""
     if spec.clock.source == "hsi_pll" and hello.core_clock_hz == HSI_HZ:
-        why = (": its PLL did not lock (the firmware gave up waiting for PLLRDY and kept the 16 MHz HSI), so "
-               "cycle counts and the UART divisor are not what the board file says; check the board's power "
-               "and the clock section of the board file")
+        why = (f": its PLL did not lock (the firmware gave up waiting for PLLRDY, or for the flash wait states, "
+               f"and kept the 16 MHz HSI; it then talks at {FALLBACK_BAUD:,} baud, not {spec.uart.baud:,}), so "
+               "cycle counts are not what the board file says; check the board's power and the clock section of "
+               "the board file")
     return (f"board {spec.name} runs at {hello.core_clock_hz:,} Hz, but {spec.source.name} says "
             f"clock.core_hz {spec.clock.core_hz:,}{why}")
 

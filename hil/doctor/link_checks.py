@@ -7,14 +7,16 @@ from hil.doctor.judgments import cycle_count_problem, hello_clock_problem
 from hil.doctor.steps import OK, PROBLEM, SKIPPED, Step
 from hil.errors import HilError, StaleFirmwareError
 from hil.protocol.messages import InferTensor, StatsRequest
+from tofhil.chips.stm32f4 import FALLBACK_BAUD
 
 OTHER_RATES = (115_200, 460_800)
 
 
 def candidate_rates(baud: int) -> list[int]:
-    """The usual wrong rates: half, double (a divisor off by OVER8), 115,200 and 460,800."""
+    """The firmware's own fallback first (its rate on a PLL that did not lock), then the usual wrong rates:
+    half, double (a divisor off by OVER8), 115,200 and 460,800."""
     rates = []
-    for rate in (baud // 2, baud * 2, *OTHER_RATES):
+    for rate in (FALLBACK_BAUD, baud // 2, baud * 2, *OTHER_RATES):
         if rate != baud and rate not in rates:
             rates.append(rate)
     return rates
@@ -49,9 +51,14 @@ def scan_baud_rates(spec, link) -> Step:
         for rate in tried:
             link.baudrate = rate
             try:
-                _hello(link, attempts=4)
+                _, hello = _hello(link, attempts=4)
             except HilError:
                 continue
+            clock_problem = hello_clock_problem(hello, spec)
+            if clock_problem and rate == FALLBACK_BAUD:  # the firmware's own fallback: say why it is there
+                return Step("other baud rates", PROBLEM, f"the board answers at {rate:,} baud, the firmware's "
+                            f"fallback rate: {clock_problem}", "see the board's power supply and the clock section "
+                            "of the board file; docs/real-board.md, 'A PLL that does not lock'")
             return Step("other baud rates", PROBLEM,
                         f"the board answers at {rate:,} baud: its divisor does not match its clock "
                         f"({spec.source.name} says {baud:,})",

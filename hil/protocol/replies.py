@@ -19,7 +19,7 @@ FLAG_ECHO = 0x01
 U32 = 0xFFFFFFFF
 HELLO_FIXED = struct.Struct("<BBII32sfifiHHHB")  # 65 bytes, then firmware version and board name texts
 RESULT_FIXED = struct.Struct("<BBII")  # status, flags, infer_ticks, preprocess_ticks
-STATS_FIXED = struct.Struct("<7I")
+STATS_FIXED = struct.Struct("<9I")
 LAYER_FIXED = struct.Struct("<BBBBIHH")  # status, layer, layer_count, flags, ticks, size, offset
 LAYER_CHUNK = 400 - LAYER_FIXED.size  # tensor bytes one LAYER carries (MAX_PAYLOAD - header)
 FLAG_INT8 = 0x01
@@ -155,7 +155,8 @@ def _size(name: str, value: int | None) -> int:
 
 @dataclass(frozen=True)
 class Stats:
-    """The device's counters: stack high-water mark, decoder counts, lost bytes, ERROR replies sent."""
+    """The device's counters: stack high-water mark, decoder counts, lost bytes, ERROR replies sent, interrupt
+    time removed from the timed sections."""
 
     TYPE: ClassVar[int] = MESSAGE_IDS["STATS"]
     stack_used_bytes: int
@@ -165,6 +166,10 @@ class Stats:
     framing_errors: int
     rx_overflows: int
     requests_rejected: int
+    # timer ticks of interrupt handlers taken out of the timed sections (inference, preprocessing, layers), and
+    # how many handler entries that was: the latency figures are the model's alone
+    isr_ticks_removed: int = 0
+    isr_count_removed: int = 0
 
     def __post_init__(self):
         for field in fields(self):

@@ -15,7 +15,7 @@ from hil.report.raw_mode import raw_mode_section
 from hil.report.records import FrameResult, ValidationData
 from hil.report.stedgeai import dequantize, stedgeai_rows, top1
 from hil.report.boards import boards_section
-from hil.report.timing import footprint_section, latency_section, link_section
+from hil.report.timing import footprint_section, interrupts_section, latency_section, link_section
 from tofhil.metrics import classification_metrics, wilson_interval
 
 REPORT_SCHEMA = 1
@@ -131,6 +131,8 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
         "latency": {"inference": latency_section([r.infer_ticks for r in data.results if r.status == "ok"], meta),
                     "preprocessing": latency_section([r.preprocess_ticks for r in data.results
                                                       if r.preprocess_ticks], meta)},
+        # from the board's STATS at the end of the run: a resumed run reports its last session's
+        "interrupts_removed": interrupts_section(meta, int(sum(r.status == "ok" for r in data.results))),
         "link": link_section(meta, len(data.results)),
         "firmware": footprint_section(meta),
         "per_layer": per_layer_section(load_per_layer(data.out_dir), meta),

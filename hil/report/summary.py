@@ -118,9 +118,21 @@ def _latency_table(report: dict) -> str:
             continue
         rows.append([stage, block["label"], *_stat_cells(block["stats"])])
         if block.get("us"):
-            rows.append([stage, "microseconds", *_stat_cells(block["us"])])
+            tolerance = block.get("us_tolerance")
+            unit = f"microseconds (+-{100 * tolerance:g} %, nominal clock)" if tolerance else "microseconds"
+            rows.append([stage, unit, *_stat_cells(block["us"])])
     headers = ["latency", "unit", "mean", "min", "max", "std", "p50", "p95", "p99"]
-    return tabulate(rows, headers=headers, disable_numparse=True) if rows else "latency: not measured"
+    if not rows:
+        return "latency: not measured"
+    notes = [f"microseconds: {n}" for n in sorted({block["us_tolerance_note"] for block in report["latency"].values()
+                                                  if block and block.get("us") and block.get("us_tolerance_note")})]
+    removed = report.get("interrupts_removed")
+    if removed:
+        mean = removed["per_inference"]
+        notes.append(f"interrupt handlers taken out of the timed sections by the firmware: {removed['count']:,} "
+                     f"entries, {removed['removed']:,.0f} {removed['unit']}"
+                     + (f" ({mean:,.1f} per inference)" if mean is not None else ""))
+    return "\n".join([tabulate(rows, headers=headers, disable_numparse=True), *notes])
 
 
 def _boards_table(report: dict) -> str:

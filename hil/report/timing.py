@@ -15,6 +15,11 @@ from hil.report.records import RunMeta
 UNITS = {0: ("cycles", "DWT cycles"), 1: ("instructions", "instructions (QEMU -icount, not cycles)"),
          2: ("us", "wall time on the host (us)")}
 PERCENTILES = (50, 95, 99)
+# Cycles are exact; microseconds divide them by the nominal core clock, which every STM32 board file derives from
+# the HSI RC oscillator (clock.source hsi or hsi_pll): factory-trimmed to +-1 % at 25 C (STM32F401 datasheet
+# DS10086, HSI oscillator characteristics), wider over temperature. A crystal (HSE) would be about 50 ppm.
+CLOCK_TOLERANCE = {"hsi": 0.01, "hsi_pll": 0.01}
+HSI_NOTE = "+-1 %: the HSI's factory trim at 25 C, wider over temperature; cycles are exact"
 
 
 def summary_stats(values) -> dict | None:
@@ -46,9 +51,18 @@ def latency_section(ticks, meta: RunMeta) -> dict | None:
         return None
     values, micros = convert_ticks(ticks, meta)
     unit, label = UNITS[meta.timer_kind]
+    timed = micros is not None and meta.timer_kind != 2
+    tolerance = clock_tolerance(meta) if timed else None
     return {"unit": unit, "label": label, "timer_kind": meta.timer_kind, "timer_hz": meta.timer_hz,
             "core_clock_hz": meta.core_clock_hz, "stats": summary_stats(values),
-            "us": summary_stats(micros) if micros is not None and meta.timer_kind != 2 else None}
+            "us": summary_stats(micros) if timed else None, "us_tolerance": tolerance,
+            "us_tolerance_note": (HSI_NOTE if tolerance == 0.01 else None) if timed else None}
+
+
+def clock_tolerance(meta: RunMeta) -> float | None:
+    """Relative uncertainty of the core clock behind microseconds (run_meta.json ``clock_source``; a folder
+    without it is from a board file with an HSI clock, the only sources board files allow)."""
+    return CLOCK_TOLERANCE.get(meta.raw.get("clock_source") or "hsi")
 
 
 def link_section(meta: RunMeta, frames: int) -> dict:
@@ -73,3 +87,15 @@ def footprint_section(meta: RunMeta) -> dict:
             "stack_used_bytes": meta.stats.get("stack_used_bytes"),
             "stack_size_bytes": meta.stats.get("stack_size_bytes"),
             "device_stats": dict(meta.stats)}
+
+
+def interrupts_section(meta: RunMeta, inferences: int) -> dict | None:
+    """What the firmware took out of the timed sections: interrupt handlers (the next request's bytes arriving
+    during an inference), from STATS; ``None`` for a firmware that does not report it."""
+    ticks, count = meta.stats.get("isr_ticks_removed"), meta.stats.get("isr_count_removed")
+    if ticks is None or count is None:
+        return None
+    values, _ = convert_ticks([ticks], meta)
+    unit, _ = UNITS[meta.timer_kind]
+    return {"ticks": int(ticks), "count": int(count), "unit": unit, "removed": float(values[0]),
+            "per_inference": float(values[0]) / inferences if inferences else None}

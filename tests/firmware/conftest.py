@@ -45,3 +45,21 @@ def export_dir(tmp_path, library_dir) -> Path:
     copy = tmp_path / "export"
     shutil.copytree(library_dir, copy)
     return copy
+
+
+STM32_BOARDS = ("nucleo-f401re", "qemu-stm32f405")  # every board file with an STM32 chip
+
+
+@pytest.fixture(scope="session")
+def stm32_images(tmp_path_factory, library_dir) -> dict:
+    """{board: FirmwareImage} of every STM32 board's firmware, built once per session from the library above
+    (register read-back on QEMU and the disassembly tests read them; never written)."""
+    require_tools("make", "arm-none-eabi-gcc", "arm-none-eabi-nm")
+    from tofhil.firmware import build_project, generate_project
+
+    images = {}
+    for board in STM32_BOARDS:
+        export = tmp_path_factory.mktemp(board) / "export"
+        shutil.copytree(library_dir, export)
+        images[board] = build_project(generate_project(export, board))
+    return images

@@ -33,6 +33,8 @@ CMSIS_ADDRESSES = {
     "NVIC_ISER0": 0xE000E100, "SCB_CPACR": 0xE000ED88, "SCB_CFSR": 0xE000ED28, "SYSTICK_CTRL": 0xE000E010,
     "SYSTICK_LOAD": 0xE000E014, "SYSTICK_VAL": 0xE000E018, "DEMCR": 0xE000EDFC, "DWT_CTRL": 0xE0001000,
     "DWT_CYCCNT": 0xE0001004,
+    # stm32f401xe.h DBGMCU_BASE 0xE0042000UL (l.721), DBGMCU_TypeDef CR at offset 0x04 (l.200-206)
+    "DBGMCU_CR": 0xE0042004,
 }
 # *_Pos macros: RCC_CR_HSION 0, HSIRDY 1, PLLON 24, PLLRDY 25 (l.3871-3914); RCC_PLLCFGR_PLLN 6, PLLP 16,
 # PLLSRC 22, PLLQ 24 (l.3940-3967); RCC_CFGR_SWS 2, PPRE1 10, PPRE2 13 (l.3989-4033); FLASH_ACR_PRFTEN 8,
@@ -44,7 +46,10 @@ CMSIS_BITS = {
     "RCC_CFGR_PPRE1": 10, "RCC_CFGR_PPRE2": 13, "FLASH_ACR_PRFTEN": 8, "FLASH_ACR_ICEN": 9, "FLASH_ACR_DCEN": 10,
     "USART_SR_ORE": 3, "USART_SR_RXNE": 5, "USART_SR_TXE": 7, "USART_CR1_RE": 2, "USART_CR1_TE": 3,
     "USART_CR1_RXNEIE": 5, "USART_CR1_UE": 13, "USART_CR1_OVER8": 15, "DEMCR_TRCENA": 24, "DWT_CTRL_CYCCNTENA": 0,
+    # DBGMCU_CR_DBG_SLEEP_Pos 0, DBG_STOP_Pos 1, DBG_STANDBY_Pos 2 (stm32f401xe.h l.6863-6870)
+    "DBGMCU_CR_DBG_SLEEP": 0, "DBGMCU_CR_DBG_STOP": 1, "DBGMCU_CR_DBG_STANDBY": 2,
 }
+FLASH_ACR_LATENCY_MSK = 0x7  # FLASH_ACR_LATENCY_Msk (stm32f401xe.h l.2292; stm32f405xx.h gives the same)
 # IRQn_Type: USART1_IRQn 37, USART2_IRQn 38, USART6_IRQn 71 (l.110, 111, 128); RCC_APB2ENR_USART1EN_Pos 4,
 # RCC_APB1ENR_USART2EN_Pos 17, RCC_APB2ENR_USART6EN_Pos 5 (l.4324-4347); HAL GPIO_AF7_USART1 = GPIO_AF7_USART2
 # = 0x07, GPIO_AF8_USART6 = 0x08 (datasheet DS10086 table 9: PA2/PA3 USART2, PA9/PA10 and PB6/PB7 USART1, PC6/PC7
@@ -92,7 +97,7 @@ def test_firmware_header_spells_the_same_facts(header_values):
                  "NVIC_ISER0": "TOFHIL_NVIC_ISER(0)", "SCB_CPACR": "TOFHIL_SCB_CPACR", "SCB_CFSR": "TOFHIL_SCB_CFSR",
                  "SYSTICK_CTRL": "TOFHIL_SYSTICK_CTRL", "SYSTICK_LOAD": "TOFHIL_SYSTICK_LOAD",
                  "SYSTICK_VAL": "TOFHIL_SYSTICK_VAL", "DEMCR": "TOFHIL_DEMCR", "DWT_CTRL": "TOFHIL_DWT_CTRL",
-                 "DWT_CYCCNT": "TOFHIL_DWT_CYCCNT"}
+                 "DWT_CYCCNT": "TOFHIL_DWT_CYCCNT", "DBGMCU_CR": "TOFHIL_DBGMCU_CR"}
     for fact, macro in registers.items():
         assert values[macro] == stm32f4.REGISTERS[fact], macro
     assert values["TOFHIL_GPIO_MODER(2)"] == stm32f4.gpio_register(2, "MODER")
@@ -108,4 +113,5 @@ def test_firmware_header_spells_the_same_facts(header_values):
     assert values["TOFHIL_RCC_CFGR_SWS_SHIFT"] == stm32f4.BITS["RCC_CFGR_SWS"]
     assert values["TOFHIL_RCC_CFGR_SW_PLL"] == 2  # RCC_CFGR_SW_PLL = 0x2 (stm32f401xe.h)
     checked = sum(f"TOFHIL_{fact}" in values for fact in stm32f4.BITS)
-    assert checked == 17  # every bit macro of the header is compared (a renamed macro would drop out)
+    assert values["TOFHIL_FLASH_ACR_LATENCY_MASK"] == FLASH_ACR_LATENCY_MSK
+    assert checked == 20  # every bit macro of the header is compared (a renamed macro would drop out)

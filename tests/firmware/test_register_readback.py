@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.firmware.conftest import require_tools
+from tests.firmware.conftest import STM32_BOARDS, require_tools
 from tests.firmware.qemu_readback import run_and_read, symbol_address
 from tofhil.boards import load_board
 from tofhil.chips.stm32f4 import BITS, REGISTERS, USARTS, chip_limits, usart_register
 from tofhil.chips.stm32f4_rules import (apb_divider, baud_error, decode_pllcfgr, minimum_wait_states, nearest_brr,
                                         pll_outputs, usart_baud)
-from tofhil.firmware import build_project, generate_project
 
-STM32_BOARDS = ("nucleo-f401re", "qemu-stm32f405")  # every board file with an STM32 chip
 HAL_BRR_SAMPLING16_42MHZ_921600 = 0x2D
 HAL_BRR_SAMPLING8_42MHZ_921600 = 0x56
 EXPECTED_BAUD = 913_043  # 42 MHz / 46
@@ -52,16 +50,13 @@ def test_reference_formulas_against_st_hal_golden_values():
 
 
 @pytest.fixture(scope="module")
-def readbacks(tmp_path_factory, library_dir):
-    require_tools("make", "arm-none-eabi-gcc", "arm-none-eabi-nm", "qemu-system-arm")
-    import shutil
-
+def readbacks(tmp_path_factory, stm32_images):
+    require_tools("qemu-system-arm")
     results = {}
     for board in STM32_BOARDS:
-        export = tmp_path_factory.mktemp(board) / "export"
-        shutil.copytree(library_dir, export)
+        export = tmp_path_factory.mktemp(board)
         spec = load_board(board)
-        elf = build_project(generate_project(export, board)).elf
+        elf = stm32_images[board].elf
         clock_variable = symbol_address(elf, "tofhil_clock_hz")
         uart = USARTS[spec.uart.instance]
         addresses = [usart_register(uart.base, "BRR"), usart_register(uart.base, "CR1"),

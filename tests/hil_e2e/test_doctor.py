@@ -58,10 +58,12 @@ def test_run_and_pytest_hil_give_the_same_diagnosis_for_a_silent_nucleo(pytester
     common = ["--board", "nucleo-f401re", "--port", "loop://", "--no-flash", "--run-dir", str(tiny_runs[0])]
     run = _hil("run", *common, "--mode", "tensor", "--limit", "5", "--output-dir", str(tmp_path / "run"))
     assert run.returncode == 2 and "no HELLO from the board after 40 tries" in run.stderr
+    # its own output folder: the suite must not write into the shared run (RUN/hil/...)
     suite = pytester.runpytest_subprocess(SUITE, "-p", "no:cacheprovider", "--rootdir", str(REPO), *common,
-                                          "--mode", "tensor", "--limit", "5", timeout=600)
+                                          "--mode", "tensor", "--limit", "5", "--hil-output-dir",
+                                          str(tmp_path / "suite"), timeout=600)
     assert suite.parseoutcomes().get("passed", 0) == 0
     from_run, from_suite = _diagnosis(run.stderr), _diagnosis(suite.stdout.str())
     assert from_run == from_suite
-    assert from_run[1].startswith("[problem] other baud rates: no answer at 921,600 nor at 460,800, 1,843,200, "
-                                  "115,200 baud; fix: reset the board")
+    assert from_run[1].startswith("[problem] other baud rates: no answer at 921,600 nor at 115,200, 460,800, "
+                                  "1,843,200 baud; fix: reset the board")

@@ -21,12 +21,13 @@ GOOD_RULE = (ROOT / "configs/udev/49-tofhil-stlink.rules").read_text()
 
 class FakeEnvironment:
     def __init__(self, ports=None, groups=("dialout", "plugdev"), rules=None, processes=("systemd", "bash"),
-                 openable=True, link=None):
+                 openable=True, link=None, stlink="V2J37M26"):
         self.ports = [nucleo("/dev/ttyACM0", SERIAL)] if ports is None else ports
         self._groups, self.processes, self.openable = set(groups), set(processes), openable
         self.rules = {"/etc/udev/rules.d/49-tofhil-stlink.rules": GOOD_RULE} if rules is None else rules
         self.link = link if link is not None else FakeBoardLink()
         self.opened: list[tuple[str, int]] = []
+        self.stlink, self.stlink_asked = stlink, []
 
     def list_ports(self):
         return list(self.ports)
@@ -45,6 +46,10 @@ class FakeEnvironment:
 
     def process_names(self):
         return self.processes
+
+    def stlink_firmware(self, serial):
+        self.stlink_asked.append(serial)
+        return self.stlink
 
     def open_link(self, url, baudrate):
         if isinstance(self.link, Exception):
@@ -86,17 +91,18 @@ def test_every_step_ok_on_a_healthy_board(tmp_path, fake_bin):
     env = FakeEnvironment()
     report = _doctor(tmp_path, env)
     names = [s.name for s in report.steps]
-    assert names == ["board file", "USB devices", "port permissions", "flasher", "firmware", "flash and verify",
-                     "HELLO", "core clock", "inference timing", "stack"]
+    assert names == ["board file", "USB devices", "port permissions", "ST-LINK firmware", "flasher", "firmware",
+                     "flash and verify", "HELLO", "core clock", "inference timing", "stack"]
     assert report.ok and all(s.status == "ok" for s in report.steps), report.render()
     assert "0483:374b serial 0671FF495251717867123456 at /dev/ttyACM0" in report.steps[1].detail
-    assert "pyocd" in report.steps[3].detail and "0.46.0" in report.steps[3].detail  # the tool's --version
-    assert "52,311 and 52,309 cycles" in report.steps[8].detail and "1204 of 2048" in report.steps[9].detail
+    assert "V2J37M26" in report.steps[3].detail and env.stlink_asked == [SERIAL]
+    assert "pyocd" in report.steps[4].detail and "0.46.0" in report.steps[4].detail  # the tool's --version
+    assert "52,311 and 52,309 cycles" in report.steps[9].detail and "1204 of 2048" in report.steps[10].detail
     assert env.opened == [("/dev/ttyACM0", 921_600)]
     argv = recorded_argv(fake_bin, "pyocd")  # the flash step ran the tool on the image, for the one probe
     assert argv[0] == "load" and argv[-1] == str(tmp_path / "tofhil_firmware.elf") and SERIAL in argv
     data = json.loads(report.to_json())
-    assert data["ok"] and [s["name"] for s in data["steps"]] == names and data["steps"][6]["status"] == "ok"
+    assert data["ok"] and [s["name"] for s in data["steps"]] == names and data["steps"][7]["status"] == "ok"
 
 
 @pytest.mark.parametrize("ports, detail, fix", [
@@ -146,7 +152,7 @@ def test_missing_flasher_tool(tmp_path, fake_bin):
 def test_openocd_version_is_reported(tmp_path, fake_bin):
     install_tool(fake_bin, "openocd", version="Open On-Chip Debugger 0.11.0")
     report = _doctor(tmp_path, FakeEnvironment(), flasher="openocd")
-    assert report.steps[3].detail.endswith("(OpenOCD 0.11)") and report.ok, report.render()
+    assert report.steps[4].detail.endswith("(OpenOCD 0.11)") and report.ok, report.render()
 
 
 def test_failed_flash_shows_the_tools_output(tmp_path, fake_bin):
@@ -164,14 +170,47 @@ def test_board_answering_at_half_the_baud_is_named(tmp_path, fake_bin):
     assert (hello.name, hello.status) == ("HELLO", "problem") and "no valid HELLO at 921,600 baud" in hello.detail
     assert (scan.name, scan.status) == ("other baud rates", "problem")
     assert scan.detail.startswith("the board answers at 460,800 baud: its divisor does not match its clock")
-    assert link.rates_heard[:2] == [921_600, 460_800] and link.baudrate == 921_600  # put back afterwards
+    assert link.rates_heard[:3] == [921_600, 115_200, 460_800] and link.baudrate == 921_600  # put back afterwards
+
+
+def test_pll_that_did_not_lock_is_found_at_the_firmwares_fallback_baud(tmp_path, fake_bin):
+    """The firmware on a PLL that did not lock talks at 115,200 baud (its divisor from the 16 MHz HSI): the scan
+    finds it there and says why, instead of "its divisor does not match its clock"."""
+    hello = nucleo_hello(core_clock_hz=16_000_000, timer_hz=16_000_000)
+    link = FakeBoardLink(hello=hello, answers_at=115_200)
+    scan = _last(_doctor(tmp_path, FakeEnvironment(link=link), flash=False))
+    assert (scan.name, scan.status) == ("other baud rates", "problem")
+    assert scan.detail.startswith("the board answers at 115,200 baud, the firmware's fallback rate: board "
+                                  "nucleo-f401re runs at 16,000,000 Hz") and "PLL did not lock" in scan.detail
+    assert link.baudrate == 921_600
+
+
+# version strings as OpenOCD's stlink_usb_version and pyOCD's STLink print them
+@pytest.mark.parametrize("version, status", [("V2J23M9", "problem"), ("V2J24M11", "ok"), ("V2J37M26", "ok"),
+                                             ("V3J7M3B5S1", "ok"), (None, "skipped")])
+def test_stlink_firmware_older_than_v2j24_is_named_with_how_to_update(tmp_path, fake_bin, version, status):
+    install_tool(fake_bin, "pyocd")
+    report = _doctor(tmp_path, FakeEnvironment(stlink=version))
+    step = next(s for s in report.steps if s.name == "ST-LINK firmware")
+    assert step.status == status, step
+    if status == "problem":
+        assert report.steps[-1] is step and "V2J23M9 is older than V2J24" in step.detail
+        assert "STSW-LINK007" in step.fix and "interface/stlink-hla.cfg" in step.fix
+
+
+def test_stlink_version_parsing():
+    from hil.doctor.stlink_firmware import parse_stlink_version
+
+    assert parse_stlink_version("STLINK V2J37M26 (API v2) VID:PID 0483:374B") == (2, 37)  # OpenOCD's info line
+    assert parse_stlink_version("Current version is V2J23M9, must be at least version v2J24.") == (2, 23)
+    assert parse_stlink_version("V3J7M3B5S1") == (3, 7) and parse_stlink_version("no probe") is None
 
 
 def test_silent_board_lists_every_rate_tried(tmp_path, fake_bin):
     link = FakeBoardLink(answers_at=None)
     step = _last(_doctor(tmp_path, FakeEnvironment(link=link), flash=False))
-    assert step.name == "other baud rates" and "nor at 460,800, 1,843,200, 115,200 baud" in step.detail
-    assert link.rates_heard == [921_600, 460_800, 1_843_200, 115_200]
+    assert step.name == "other baud rates" and "nor at 115,200, 460,800, 1,843,200 baud" in step.detail
+    assert link.rates_heard == [921_600, 115_200, 460_800, 1_843_200]
 
 
 def test_port_that_will_not_open(tmp_path, fake_bin):

@@ -32,7 +32,17 @@ def test_a_passing_board(tmp_path):
     assert {name: r.status for name, r in results.items()} == {
         "min_accuracy": PASS, "min_exact_agreement": PASS, "max_latency_ms": PASS,
         "max_instructions": OFF, "max_flash_kib": PASS, "max_ram_kib": PASS}
-    assert results["max_latency_ms"].measured == pytest.approx(2.0)  # slowest frame: 168,000 cycles at 84 MHz
+    # slowest frame: 168,000 cycles at 84 MHz = 2 ms nominal, judged as 2 / 0.99 ms: the HSI's +-1 %
+    assert results["max_latency_ms"].measured == pytest.approx(2.0 / 0.99)
+    assert "for the clock's +-1 %" in results["max_latency_ms"].message
+
+
+def test_latency_within_the_clocks_tolerance_of_the_threshold_fails(tmp_path):
+    """2 ms nominal under a 2.01 ms gate: a core 1 % slow (the HSI's trim) takes 2.02 ms, so it cannot pass."""
+    report = report_of(tmp_path, perfect_case())
+    assert report["latency"]["inference"]["us_tolerance"] == 0.01
+    [latency] = [r for r in evaluate_gates(report, GateThresholds(max_latency_ms=2.01)) if r.name == "max_latency_ms"]
+    assert latency.status == FAIL and latency.measured == pytest.approx(2.0202, abs=1e-4)
 
 
 def test_accuracy_is_judged_on_the_ci_lower_bound(tmp_path):
@@ -52,7 +62,7 @@ def test_failing_exact_agreement_and_latency_messages(tmp_path):
     agreement, latency = results["min_exact_agreement"], results["max_latency_ms"]
     assert agreement.status == FAIL and agreement.measured == pytest.approx(4 / 6)
     assert "4/6 frames" in agreement.message and "threshold 1" in agreement.message
-    assert latency.status == FAIL and "2 ms > threshold 1.5 ms" in latency.message
+    assert latency.status == FAIL and "2.0202 ms > threshold 1.5 ms" in latency.message
     assert [r.name for r in failed_gates(results.values())] == ["min_exact_agreement", "max_latency_ms"]
 
 

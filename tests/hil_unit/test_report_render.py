@@ -44,7 +44,8 @@ def test_summary_names_split_ci_units_and_ends_with_the_folder(loaded):
     assert text.rstrip("\n").splitlines()[-1] == f"output folder: {data.out_dir}"
     for expected in ("on device (int8)", "57.14 %", "25.05-84.18 %", "accuracy on test", "exact match", "DWT cycles",
                      "microseconds", "no samples", "device vs host int8", "s3/data_1.npz", "User2",
-                     "preprocessing mismatches", "4.0 frames/s", "20.00 KiB", "812 of 2048"):
+                     "preprocessing mismatches", "4.0 frames/s", "20.00 KiB", "812 of 2048",
+                     "microseconds (+-1 %, nominal clock)", "microseconds: +-1 %: the HSI's factory trim"):
         assert expected in text, expected
 
 
@@ -133,3 +134,14 @@ def test_make_report_writes_judges_and_keeps_json_strict(tmp_path):
     assert made.gates[0].evidence_path == str(folder / "hil_report.json") and made.mlflow_run_id is None
     assert stored["stedgeai"][2]["rmse"] is None  # NaN became null
     assert (folder / "summary.txt").read_text().rstrip().endswith(f"output folder: {folder}")
+
+
+def test_interrupt_time_the_firmware_took_out_is_reported(tmp_path):
+    case = hand_case()
+    case["meta"]["stats"].update(isr_ticks_removed=8_400, isr_count_removed=200)  # STATS of the board
+    report = build_report(load_validation(write_folder(tmp_path / "out", case)))
+    assert report["interrupts_removed"] == {"ticks": 8_400, "count": 200, "unit": "cycles", "removed": 8_400.0,
+                                            "per_inference": 8_400 / 7}  # 7 frames classified on the device
+    assert ("interrupt handlers taken out of the timed sections by the firmware: 200 entries, 8,400 cycles "
+            "(1,200.0 per inference)") in summary_text(report)
+    assert build_report(load_validation(write_folder(tmp_path / "old", hand_case())))["interrupts_removed"] is None

@@ -126,9 +126,10 @@ def test_c_decoder_equals_python_on_random_streams(protocol_driver):
 
 # --- the app, on the buffer board, with a generated model ---------------------------------------------------
 
-def app_replies(driver, streams: list[bytes], hello: Hello | None = None, overflows: int = 0) -> list[list]:
+def app_replies(driver, streams: list[bytes], hello: Hello | None = None, overflows: int = 0,
+                isr_ticks: int = 0) -> list[list]:
     """Run each stream through tofhil_app_run; decode every reply frame (no frame error allowed)."""
-    answers = driver.run([f"run {hex_or_dash(s)} {overflows}" for s in streams])
+    answers = driver.run([f"run {hex_or_dash(s)} {overflows} {isr_ticks}" for s in streams])
     replies = []
     for line in answers:
         _, output, dropped = line.split()
@@ -248,6 +249,17 @@ def test_stats_count_frames_errors_and_overflows(app_drivers, hello):
     [replies] = app_replies(app_drivers[True], [stream], hello, overflows=5)
     assert replies[-1] == (3, Stats(0, 0, frames_ok=3, crc_errors=1, framing_errors=1, rx_overflows=5,
                                     requests_rejected=3))
+
+
+def test_interrupts_inside_a_timed_section_are_taken_out_and_counted(app_drivers, hello):
+    """The next request's bytes arrive during an inference when two are in flight: the handler's ticks must not
+    be the model's. The buffer board runs a 700-tick handler right after every timed mark."""
+    tensor = InferTensor([1] * 128)
+    stream = encode_message(tensor, 1) + encode_message(tensor, 2) + encode_message(StatsRequest(), 3)
+    [quiet], [busy] = (app_replies(app_drivers[True], [stream], hello, isr_ticks=ticks) for ticks in (0, 700))
+    assert [r.infer_ticks for _, r in busy[:2]] == [r.infer_ticks for _, r in quiet[:2]] == [1000, 1000]
+    assert (quiet[-1][1].isr_ticks_removed, quiet[-1][1].isr_count_removed) == (0, 0)
+    assert (busy[-1][1].isr_ticks_removed, busy[-1][1].isr_count_removed) == (1400, 2)  # one per inference
 
 
 def test_random_streams_get_one_reply_per_frame(app_drivers, hello):

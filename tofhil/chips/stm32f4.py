@@ -14,7 +14,7 @@ RCC_BASE = 0x40023800
 REGISTERS = {
     "RCC_CR": RCC_BASE + 0x00, "RCC_PLLCFGR": RCC_BASE + 0x04, "RCC_CFGR": RCC_BASE + 0x08,
     "RCC_AHB1ENR": RCC_BASE + 0x30, "RCC_APB1ENR": RCC_BASE + 0x40, "RCC_APB2ENR": RCC_BASE + 0x44,
-    "FLASH_ACR": 0x40023C00,
+    "FLASH_ACR": 0x40023C00, "DBGMCU_CR": 0xE0042004,
     "NVIC_ISER0": 0xE000E100, "SCB_CPACR": 0xE000ED88, "SCB_CFSR": 0xE000ED28,
     "SYSTICK_CTRL": 0xE000E010, "SYSTICK_LOAD": 0xE000E014, "SYSTICK_VAL": 0xE000E018,
     "DEMCR": 0xE000EDFC, "DWT_CTRL": 0xE0001000, "DWT_CYCCNT": 0xE0001004,
@@ -29,6 +29,7 @@ BITS = {
     "RCC_PLLCFGR_PLLN": 6, "RCC_PLLCFGR_PLLP": 16, "RCC_PLLCFGR_PLLSRC": 22, "RCC_PLLCFGR_PLLQ": 24,
     "RCC_CFGR_SWS": 2, "RCC_CFGR_PPRE1": 10, "RCC_CFGR_PPRE2": 13,
     "FLASH_ACR_PRFTEN": 8, "FLASH_ACR_ICEN": 9, "FLASH_ACR_DCEN": 10,
+    "DBGMCU_CR_DBG_SLEEP": 0, "DBGMCU_CR_DBG_STOP": 1, "DBGMCU_CR_DBG_STANDBY": 2,
     "USART_SR_ORE": 3, "USART_SR_RXNE": 5, "USART_SR_TXE": 7,
     "USART_CR1_RE": 2, "USART_CR1_TE": 3, "USART_CR1_RXNEIE": 5, "USART_CR1_UE": 13, "USART_CR1_OVER8": 15,
     "DEMCR_TRCENA": 24, "DWT_CTRL_CYCCNTENA": 0,
@@ -78,6 +79,9 @@ CHIPS = {
                             30_000_000, 7),
 }
 HSI_HZ = 16_000_000  # RM0368 section 6.2.2
+# the firmware's UART rate when the core is not at the board file's clock (a PLL that did not lock leaves the
+# HSI): one the host tries (hil.doctor.link_checks), reachable from HSI / APB1 divider (8 MHz: BRR 69, +0.64 %)
+FALLBACK_BAUD = 115_200
 
 
 def chip_limits(part: str) -> ChipLimits:

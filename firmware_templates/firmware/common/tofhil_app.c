@@ -171,13 +171,35 @@ static void tofhil_handle_hello(const tofhil_packet_t *request)
     tofhil_send_hello(request->seq);
 }
 
+/* Ticks since `begin` without the interrupt handlers that ran in between (their totals go to STATS): the
+ * figure is the model's (or the preprocessing's) alone, whatever the host sends meanwhile. */
+static uint32_t tofhil_app_isr_ticks_removed, tofhil_app_isr_count_removed;
+
+static uint32_t tofhil_timed_since(const tofhil_timed_mark_t *begin)
+{
+    tofhil_timed_mark_t end;
+    uint32_t elapsed, isr;
+    tofhil_board_timed_mark(&end);
+    elapsed = tofhil_board_timer_elapsed(begin->ticks, end.ticks);
+    isr = tofhil_board_timer_elapsed(begin->isr_ticks, end.isr_ticks);
+    if (isr > elapsed) { /* a wrapped or reset counter: never a negative duration */
+        isr = elapsed;
+    }
+    tofhil_app_isr_ticks_removed += isr;
+    tofhil_app_isr_count_removed += end.isr_count - begin->isr_count;
+    return elapsed - isr;
+}
+
 /* Invoke the model on the input already in the arena and send RESULT (or ERROR). */
 static void tofhil_infer_and_reply(uint16_t seq, uint32_t preprocess_ticks, int echo)
 {
     tofhil_payload_t *p;
-    const uint32_t start = tofhil_board_timer_now();
-    const tofhil_status_t status = tofhil_model_invoke();
-    const uint32_t infer_ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+    tofhil_timed_mark_t start;
+    tofhil_status_t status;
+    uint32_t infer_ticks;
+    tofhil_board_timed_mark(&start);
+    status = tofhil_model_invoke();
+    infer_ticks = tofhil_timed_since(&start);
     if (status != TOFHIL_STATUS_OK) {
         tofhil_send_error(seq, (int)status);
         return;
@@ -233,7 +255,8 @@ static void tofhil_send_rejected(uint16_t seq, uint32_t preprocess_ticks)
 
 static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
 {
-    uint32_t start, ticks;
+    tofhil_timed_mark_t start;
+    uint32_t ticks;
     tofhil_status_t status;
     int echo;
     if (request->length != TOFHIL_INFER_RAW_SIZE || request->payload == NULL || (request->payload[0] & 0xFEu)) {
@@ -242,9 +265,9 @@ static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
     }
     echo = request->payload[0] & 1u;
     tofhil_unpack_raw(request->payload + 1);
-    start = tofhil_board_timer_now();
+    tofhil_board_timed_mark(&start);
     status = tofhil_preprocess(tofhil_raw_distance, tofhil_raw_signal, tofhil_raw_status, tofhil_model_input());
-    ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+    ticks = tofhil_timed_since(&start);
     if (status == TOFHIL_STATUS_FRAME_REJECTED) {
         tofhil_send_rejected(request->seq, ticks);
     } else if (status != TOFHIL_STATUS_OK) {
@@ -289,9 +312,11 @@ static void tofhil_handle_layer(const tofhil_packet_t *request)
     }
     memcpy(tofhil_model_input(), payload + TOFHIL_LAYER_REQ_HEADER_SIZE, TOFHIL_MODEL_INPUT_SIZE);
     for (i = 0; i <= layer; ++i) {
-        const uint32_t start = tofhil_board_timer_now();
-        const tofhil_status_t status = tofhil_model_invoke_layer(i);
-        ticks = tofhil_board_timer_elapsed(start, tofhil_board_timer_now());
+        tofhil_timed_mark_t start;
+        tofhil_status_t status;
+        tofhil_board_timed_mark(&start);
+        status = tofhil_model_invoke_layer(i);
+        ticks = tofhil_timed_since(&start);
         if (status != TOFHIL_STATUS_OK) {
             tofhil_send_error(request->seq, (int)status);
             return;
@@ -326,6 +351,8 @@ static void tofhil_handle_stats(const tofhil_packet_t *request)
     tofhil_put_u32(p, tofhil_app_decoder.framing_errors);
     tofhil_put_u32(p, tofhil_board_rx_overflows());
     tofhil_put_u32(p, tofhil_app_rejected);
+    tofhil_put_u32(p, tofhil_app_isr_ticks_removed);
+    tofhil_put_u32(p, tofhil_app_isr_count_removed);
     tofhil_send(TOFHIL_MSG_STATS, request->seq, p);
 }
 
@@ -370,6 +397,7 @@ void tofhil_app_init(void)
 {
     tofhil_decoder_init(&tofhil_app_decoder);
     tofhil_app_rejected = 0u;
+    tofhil_app_isr_ticks_removed = tofhil_app_isr_count_removed = 0u;
 }
 
 void tofhil_app_push_byte(uint8_t byte)

@@ -26,6 +26,16 @@ void tofhil_board_wait_for_input(void);
 uint32_t tofhil_board_timer_now(void);
 /* Ticks from `start` to `end`, wrap-safe for the timer's width. */
 uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end);
+/* The timer and the totals of the interrupt handlers so far (ticks spent in them, entries), read together with
+ * no interrupt in between: a timed section subtracts the handlers that ran inside it (the next request's bytes
+ * arrive during an inference when the host keeps two requests in flight). Entry and exit of each handler, a
+ * few cycles the handler cannot time itself, are not in isr_ticks. */
+typedef struct {
+    uint32_t ticks;
+    uint32_t isr_ticks;
+    uint32_t isr_count;
+} tofhil_timed_mark_t;
+void tofhil_board_timed_mark(tofhil_timed_mark_t *mark);
 uint8_t tofhil_board_timer_kind(void);
 uint32_t tofhil_board_timer_hz(void);
 uint32_t tofhil_board_core_clock_hz(void);

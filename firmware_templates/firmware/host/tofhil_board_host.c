@@ -147,6 +147,14 @@ uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end)
     return end - start;
 }
 
+void tofhil_board_timed_mark(tofhil_timed_mark_t *mark)
+{
+    /* no interrupts: the host reads its link in the main loop, never during a timed section */
+    mark->ticks = tofhil_board_timer_now();
+    mark->isr_ticks = 0u;
+    mark->isr_count = 0u;
+}
+
 uint8_t tofhil_board_timer_kind(void)
 {
     return (uint8_t)TOFHIL_TIMER_HOST_NS;

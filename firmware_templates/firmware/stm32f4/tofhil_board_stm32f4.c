@@ -32,12 +32,33 @@ void tofhil_board_init(void)
     tofhil_uart_init();
 }
 
+/*
+ * The debugger's low-power bits. OpenOCD (stm32f4x.cfg, examine-end) and pyOCD set DBGMCU_CR
+ * DBG_SLEEP/STOP/STANDBY, and only a power-on reset clears them, so they are still set after
+ * flashing. With DBG_SLEEP set, the instruction fetched from flash right after a WFI may be wrong
+ * on wake-up (HardFault, or a wrong path; errata "Debugging Sleep/Stop mode with WFE/WFI entry").
+ * Cleared at boot unless the build asks to debug the idle loop (TOFHIL_DEBUG_LOW_POWER=1, e.g.
+ * make EXTRA_CFLAGS=-DTOFHIL_DEBUG_LOW_POWER=1): a debugger then stays connected through WFI.
+ */
+#ifndef TOFHIL_DEBUG_LOW_POWER
+#define TOFHIL_DEBUG_LOW_POWER 0
+#endif
+
+void tofhil_debug_low_power_init(void)
+{
+#if !TOFHIL_DEBUG_LOW_POWER
+    TOFHIL_DBGMCU_CR &= ~(TOFHIL_DBGMCU_CR_DBG_SLEEP | TOFHIL_DBGMCU_CR_DBG_STOP | TOFHIL_DBGMCU_CR_DBG_STANDBY);
+#endif
+}
+
 void tofhil_board_wait_for_input(void)
 {
     /* with interrupts masked, a byte arriving between the check and WFI still wakes the core */
     __asm__ volatile("cpsid i" ::: "memory");
     if (tofhil_uart_rx_empty()) {
-        __asm__ volatile("dsb\n\twfi" ::: "memory");
+        /* the ISB right after WFI refetches what follows it: the errata's workaround for a
+         * debugger's DBG_SLEEP (above), kept even when the bit is cleared */
+        __asm__ volatile("dsb\n\twfi\n\tisb" ::: "memory");
     }
     __asm__ volatile("cpsie i" ::: "memory");
 }
@@ -60,6 +81,16 @@ uint32_t tofhil_board_timer_elapsed(uint32_t start, uint32_t end)
     /* correct for intervals shorter than one SysTick period (2^24 ticks, 0.1 s at 168 MHz) */
     return (end - start) & TOFHIL_SYSTICK_MAX;
 #endif
+}
+
+void tofhil_board_timed_mark(tofhil_timed_mark_t *mark)
+{
+    /* masked so no receive interrupt falls between the two readings; the caller runs unmasked */
+    __asm__ volatile("cpsid i" ::: "memory");
+    mark->ticks = tofhil_board_timer_now();
+    mark->isr_ticks = tofhil_uart_isr_ticks;
+    mark->isr_count = tofhil_uart_isr_count;
+    __asm__ volatile("cpsie i" ::: "memory");
 }
 
 uint8_t tofhil_board_timer_kind(void)

@@ -1,7 +1,7 @@
 /*
  * tofhil firmware, STM32F4: the vector table (in C) and the reset handler. The reset handler
  * turns the FPU on, copies .data, zeroes .bss, paints the stack for the high-water mark,
- * sets up the clocks and calls main.
+ * clears the debugger's low-power bits, sets up the clocks and calls main.
  * Part of the tofhil validation firmware - do not edit in a generated project.
  */
 #include <stdint.h>
@@ -62,6 +62,7 @@ void tofhil_reset_handler(void)
         *word = 0u;
     }
     tofhil_paint_stack();
+    tofhil_debug_low_power_init();
     tofhil_clock_init();
     (void)main();
     for (;;) {

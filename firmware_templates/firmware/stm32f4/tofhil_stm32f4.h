@@ -31,6 +31,7 @@
 #define TOFHIL_RCC_CFGR_SW_PLL 2u
 #define TOFHIL_RCC_CFGR_SWS_SHIFT 2u
 #define TOFHIL_FLASH_ACR TOFHIL_REG(0x40023C00u)
+#define TOFHIL_FLASH_ACR_LATENCY_MASK 0x7u
 #define TOFHIL_FLASH_ACR_PRFTEN (1u << 8)
 #define TOFHIL_FLASH_ACR_ICEN (1u << 9)
 #define TOFHIL_FLASH_ACR_DCEN (1u << 10)
@@ -70,13 +71,20 @@
 #define TOFHIL_DWT_CYCCNT TOFHIL_REG(0xE0001004u)
 #define TOFHIL_DWT_CTRL_CYCCNTENA (1u << 0)
 
+/* MCU debug component (RM0368 23.16.3): DBGMCU_CR keeps the clocks running in Sleep/Stop/Standby for a debugger */
+#define TOFHIL_DBGMCU_CR TOFHIL_REG(0xE0042004u)
+#define TOFHIL_DBGMCU_CR_DBG_SLEEP (1u << 0)
+#define TOFHIL_DBGMCU_CR_DBG_STOP (1u << 1)
+#define TOFHIL_DBGMCU_CR_DBG_STANDBY (1u << 2)
+
 /* The value the reset handler paints the stack with (high-water mark) */
 #define TOFHIL_STACK_PAINT 0xA5A5A5A5u
 
 /*
  * Turn a peripheral's clock on, then read the enable register back and wait for the write to
- * complete: the first access right after an RCC enable may be lost (STM32F401 errata ES0182 /
- * STM32F405 errata ES0182-family "Delay after an RCC peripheral clock enabling").
+ * complete: the first access right after an RCC enable may be lost ("Delay after an RCC
+ * peripheral clock enabling": STM32F401xB/C/D/E errata sheet ES0222 for the NUCLEO's chip,
+ * STM32F405/407 errata sheet ES0182 for the emulated board's).
  */
 static inline void tofhil_rcc_enable(uint32_t enable_register, uint32_t bit)
 {
@@ -107,9 +115,13 @@ extern uint32_t tofhil_bss_start, tofhil_bss_end;
 
 /* Shared by the board layer's files */
 void tofhil_clock_init(void);
+void tofhil_debug_low_power_init(void);
 void tofhil_uart_init(void);
+uint32_t tofhil_uart_baud(void);
 void tofhil_uart_write_polled(const uint8_t *data, uint32_t length);
 void tofhil_uart_irq_handler(void);
+/* Timer ticks spent in the UART interrupt and its entries (tofhil_board_timed_mark reads them) */
+extern volatile uint32_t tofhil_uart_isr_ticks, tofhil_uart_isr_count;
 int tofhil_uart_rx_empty(void);
 void tofhil_hard_fault_handler(void);
 int main(void);

@@ -26,6 +26,7 @@ static volatile uint8_t tofhil_rx_ring[TOFHIL_RX_BUFFER_SIZE];
 static volatile uint32_t tofhil_rx_head;
 static volatile uint32_t tofhil_rx_tail;
 static volatile uint32_t tofhil_rx_lost;
+volatile uint32_t tofhil_uart_isr_ticks, tofhil_uart_isr_count;
 
 static void tofhil_gpio_alternate(uint32_t port, uint32_t pin)
 {
@@ -42,9 +43,22 @@ static void tofhil_gpio_alternate(uint32_t port, uint32_t pin)
  * (mantissa << 4 | fraction), so BRR = f / baud, rounded to the nearest divisor.
  * 42 MHz / 921,600 baud: BRR 0x2E, 913,043 baud (-0.93 %).
  */
-static uint32_t tofhil_uart_brr(uint32_t bus_hz)
+static uint32_t tofhil_uart_brr(uint32_t bus_hz, uint32_t baud)
 {
-    return (bus_hz + TOFHIL_UART_BAUD / 2u) / TOFHIL_UART_BAUD;
+    uint32_t brr = (bus_hz + baud / 2u) / baud;
+    return brr < 16u ? 16u : brr; /* a mantissa of 0 is not a divisor (RM0368 19.6.3) */
+}
+
+/*
+ * The rate the USART runs at. The board file's baud was checked against the board file's clock;
+ * on any other clock (a PLL that did not lock leaves the 16 MHz HSI, APB1 8 MHz, where 921,600
+ * baud would need BRR 9, mantissa 0: no byte the host can read) the firmware talks at
+ * TOFHIL_UART_FALLBACK_BAUD, a rate the host tries (hil doctor, and hil run on a silent board),
+ * and HELLO's core clock tells the host why.
+ */
+uint32_t tofhil_uart_baud(void)
+{
+    return tofhil_clock_hz == TOFHIL_CORE_CLOCK_HZ ? TOFHIL_UART_BAUD : TOFHIL_UART_FALLBACK_BAUD;
 }
 
 void tofhil_uart_init(void)
@@ -52,7 +66,8 @@ void tofhil_uart_init(void)
     tofhil_gpio_alternate(TOFHIL_UART_TX_PORT, TOFHIL_UART_TX_PIN);
     tofhil_gpio_alternate(TOFHIL_UART_RX_PORT, TOFHIL_UART_RX_PIN);
     tofhil_rcc_enable(TOFHIL_UART_RCC_ENR, TOFHIL_UART_RCC_BIT);
-    TOFHIL_USART_BRR(TOFHIL_UART_BASE) = tofhil_uart_brr(tofhil_clock_hz / TOFHIL_UART_BUS_DIV);
+    /* the divisor comes from the clock actually running, not the board file's */
+    TOFHIL_USART_BRR(TOFHIL_UART_BASE) = tofhil_uart_brr(tofhil_clock_hz / TOFHIL_UART_BUS_DIV, tofhil_uart_baud());
     TOFHIL_USART_CR1(TOFHIL_UART_BASE) = TOFHIL_USART_CR1_UE | TOFHIL_USART_CR1_TE | TOFHIL_USART_CR1_RE |
                                          TOFHIL_USART_CR1_RXNEIE;
     TOFHIL_NVIC_ISER(TOFHIL_UART_IRQ / 32u) = 1u << (TOFHIL_UART_IRQ % 32u);
@@ -60,6 +75,7 @@ void tofhil_uart_init(void)
 
 void tofhil_uart_irq_handler(void)
 {
+    const uint32_t entered = tofhil_board_timer_now();
     uint32_t status = TOFHIL_USART_SR(TOFHIL_UART_BASE);
     if ((status & (TOFHIL_USART_SR_RXNE | TOFHIL_USART_SR_ORE)) != 0u) {
         /* reading DR after SR clears RXNE and ORE */
@@ -75,6 +91,8 @@ void tofhil_uart_irq_handler(void)
             ++tofhil_rx_lost;
         }
     }
+    tofhil_uart_isr_ticks += tofhil_board_timer_elapsed(entered, tofhil_board_timer_now());
+    ++tofhil_uart_isr_count;
 }
 
 void tofhil_uart_write_polled(const uint8_t *data, uint32_t length)

@@ -1,7 +1,8 @@
 /*
  * Test driver of tofhil_app.c on the buffer board with a generated model. One command per
  * stdin line; the answer is the bytes the app wrote (tests/protocol/test_protocol_c.py decodes them):
- *   run HEX [RX_OVERFLOWS]  -> the bytes go through tofhil_app_run until the input is exhausted
+ *   run HEX [RX_OVERFLOWS [ISR_TICKS]]  -> the bytes go through tofhil_app_run until the input is exhausted
+ *                           (ISR_TICKS: an interrupt handler of that many ticks right after every timed mark)
  *   handle TYPE SEQ HEX     -> tofhil_app_handle on that packet, bypassing the decoder
  * each answered by "output HEX DROPPED".
  */
@@ -32,8 +33,10 @@ static void tofhil_driver_run(char *args)
 {
     const long length = tofhil_driver_hex(strtok(args, " "));
     const char *overflows = strtok(NULL, " ");
+    const char *isr_ticks = overflows ? strtok(NULL, " ") : NULL;
     tofhil_board_buffer_reset(tofhil_driver_bytes, length < 0 ? 0u : (size_t)length);
     tofhil_board_buffer_set_rx_overflows(overflows ? (uint32_t)strtoul(overflows, NULL, 10) : 0u);
+    tofhil_board_buffer_set_isr_ticks(isr_ticks ? (uint32_t)strtoul(isr_ticks, NULL, 10) : 0u);
     tofhil_board_buffer_on_idle(tofhil_driver_leave_loop);
     if (setjmp(tofhil_driver_idle_exit) == 0) {
         tofhil_app_run();
