@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from tofhil.boards import board_choices
 from tofhil.gate_thresholds import GateThresholds
+from tofhil.postprocessing import Postprocessing
 from training.config.fields import spec
 from training.config.st_sections import (BenchmarkingConfig, CustomAugmentationConfig, DeploymentConfig,
                                          PredictionConfig, StModelSection, ToolsConfig)
@@ -107,6 +108,7 @@ class ExportConfig:
     footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
 
 
+PostprocessingConfig = Postprocessing  # typed once, in tofhil: the host reference hil and training replay
 HilGatesConfig = GateThresholds  # typed once, in tofhil: the same class hil judges with
 
 
@@ -140,6 +142,8 @@ class Config:
     mlflow: MlflowConfig = spec(factory=MlflowConfig)
     export: ExportConfig = spec(factory=ExportConfig)
     hil: HilConfig = spec(factory=HilConfig)
+    postprocessing: PostprocessingConfig = spec(factory=PostprocessingConfig,
+                                                doc="ST's decision pipeline after the model (what the user sees)")
     hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
     tools: Optional[ToolsConfig] = spec(None, doc="ST's tools: stedgeai (benchmarking)")
     benchmarking: Optional[BenchmarkingConfig] = spec(None)
