@@ -48,6 +48,15 @@ def device_sequence(data: ValidationData) -> tuple[Sequence, np.ndarray] | None:
     return sequence, rows
 
 
+def device_outputs(data: ValidationData, rows: np.ndarray) -> np.ndarray:
+    """The device's int8 outputs of the sequence's rows (zeros where rejected or not streamed)."""
+    outputs = np.zeros((data.references.frames, len(data.meta.class_names)), np.int8)
+    for result in data.results:
+        if result.status == "ok":
+            outputs[result.index] = result.output
+    return outputs[rows]
+
+
 def shown_report(data: ValidationData) -> tuple[dict | None, np.ndarray | None, np.ndarray | None]:
     """(section, shown label per row, test-set index per row); (None, None, None) for a sigmoid model."""
     made = device_sequence(data)

@@ -103,3 +103,23 @@ def test_older_references_replay_with_st_defaults(tmp_path):
     assert shown["per_class"][0]["time_to_label"]["ms"] is None
     assert [row["session"] for row in shown["per_session"]] == ["a", "b"]
     assert CLASSES[0] == shown["postprocessing"]["shown_when_nothing_passes"]
+
+
+def test_calibration_of_the_device_outputs(tmp_path):
+    calibration = make_report(write_folder(tmp_path, sequence_case()), track=False).report["calibration"]
+    # 7 Like frames at 255/256 and 6 Fist frames at 228/256, all right
+    assert calibration["ece"] == pytest.approx(7 / 13 * (1 / 256) + 6 / 13 * (28 / 256))
+    assert [b["frames"] for b in calibration["bins"]] == [6, 7]
+
+
+def test_threshold_sweep_from_one_stream(tmp_path):
+    from hil.report.sweep import sweep_text
+
+    report = make_report(write_folder(tmp_path, sequence_case()), track=False).report
+    points = {(p["threshold"], p["filter_length"]): p for p in report["sweep"]["points"]}
+    # the shipped point equals the shown section
+    assert points[(0.9, 3)]["shown_accuracy"] == pytest.approx(report["shown"]["shown_accuracy"]["rate"])
+    # at 0.85 the unsure Fist (0.89) passes: with no filter every scored frame shows its argmax
+    assert points[(0.85, 0)]["shown_accuracy"] == pytest.approx(11 / 13)
+    assert points[(0.85, 0)]["no_posture"] == pytest.approx(2 / 13)  # the first frame of each session
+    assert "filter 3" in sweep_text(report["sweep"])

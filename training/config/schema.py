@@ -78,6 +78,13 @@ class TrainingConfig:
     frozen_layers: Optional[str] = spec(None, doc="ST index syntax, e.g. (0:-1)")
     class_weight: Optional[str] = spec(None, choices=(None, "balanced"), doc="weight classes by inverse frequency")
     label_smoothing: float = spec(0.0, range=(0.0, 0.5))
+    calibration: str = spec("none", choices=("none", "temperature"),
+                            doc="temperature: after training, fit a temperature on the validation split and fold "
+                                "it into the last Dense layer (same argmax; confidences meaningful for "
+                                "postprocessing.threshold)")
+    calibration_temperature: Optional[float] = spec(None, range=(0.01, 100.0), positive=True,
+                                                    doc="with calibration: temperature, fold this T instead of "
+                                                        "fitting one (e.g. an operating point chosen on other data)")
     trained_model_path: Optional[str] = spec(None, doc="ST (older generation): also copy the best model here")
     resume_training: Optional[bool] = spec(None, unused="a model.model_path is always trained on from its weights; "
                                                         "the optimizer state is not restored")
