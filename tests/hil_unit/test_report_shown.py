@@ -7,11 +7,17 @@ import numpy as np
 import pytest
 
 from hil.report.gates import FAIL, PASS, GateThresholds, evaluate_gates
-from hil.report.make import make_report
+from hil.report.metrics import build_report
+from hil.report.records import load_validation
 from hil.report.summary import summary_text
 from tests.hil_unit.report_fixtures import CLASSES, vec, write_folder
 from tests.hil_unit.report_fixtures import hand_case
 from tofhil.sequence_arrays import sequence_arrays
+
+def report_of(folder) -> dict:
+    """The report's figures (no PNGs: the figures are the render tests' business)."""
+    return build_report(load_validation(folder))
+
 
 UNSURE_FIST = [-60, -128, 100]  # Fist at (100 + 128) / 256 = 0.89: below 0.9 (int8 102)
 
@@ -45,7 +51,7 @@ def sequence_case(mode: str = "raw") -> dict:
 
 @pytest.mark.parametrize("mode", ["raw", "tensor"])
 def test_shown_figures_by_hand(tmp_path, mode):
-    report = make_report(write_folder(tmp_path, sequence_case(mode)), track=False).report
+    report = report_of(write_folder(tmp_path, sequence_case(mode)))
     shown = report["shown"]
     # session a: decisions 1,1,0(rejected),1,1,1,1,1 -> the count restarts at frame 3: shown 1 at frame 7 only
     # session b: every decision 0 -> None shown throughout; 13 scored frames hold a posture, 12 show None
@@ -72,14 +78,14 @@ def test_recording_order_not_file_order(tmp_path):
     case = sequence_case()
     times = case["references"]["times_s"]
     times[:8] = times[:8][::-1]  # session a recorded backwards: frame 7 first
-    report = make_report(write_folder(tmp_path, case), track=False).report
+    report = report_of(write_folder(tmp_path, case))
     # backwards: 1,1,1,1,1,0(rejected),1,1 -> Like shown on the 5th frame of the recording (index 3 in the file)
     like = next(row for row in report["shown"]["per_class"] if row["class"] == "Like")
     assert like["time_to_label"]["frames"]["median"] == 4
 
 
 def test_shown_gates(tmp_path):
-    report = make_report(write_folder(tmp_path, sequence_case()), track=False).report
+    report = report_of(write_folder(tmp_path, sequence_case()))
     gates = GateThresholds(min_accuracy=None, min_exact_agreement=None, min_shown_accuracy=0.5,
                            max_no_posture_rate=0.05)
     results = {r.name: r for r in evaluate_gates(report, gates)}
@@ -98,7 +104,7 @@ def test_older_references_replay_with_st_defaults(tmp_path):
     case = sequence_case()
     for key in ("times_s", "sessions", "postprocessing_json"):
         del case["references"][key]
-    shown = make_report(write_folder(tmp_path, case), track=False).report["shown"]
+    shown = report_of(write_folder(tmp_path, case))["shown"]
     assert shown["shown_accuracy"]["count"] == 1 and shown["postprocessing"]["threshold"] == 0.9
     assert shown["per_class"][0]["time_to_label"]["ms"] is None
     assert [row["session"] for row in shown["per_session"]] == ["a", "b"]
@@ -106,7 +112,7 @@ def test_older_references_replay_with_st_defaults(tmp_path):
 
 
 def test_calibration_of_the_device_outputs(tmp_path):
-    calibration = make_report(write_folder(tmp_path, sequence_case()), track=False).report["calibration"]
+    calibration = report_of(write_folder(tmp_path, sequence_case()))["calibration"]
     # 7 Like frames at 255/256 and 6 Fist frames at 228/256, all right
     assert calibration["ece"] == pytest.approx(7 / 13 * (1 / 256) + 6 / 13 * (28 / 256))
     assert [b["frames"] for b in calibration["bins"]] == [6, 7]
@@ -115,7 +121,7 @@ def test_calibration_of_the_device_outputs(tmp_path):
 def test_threshold_sweep_from_one_stream(tmp_path):
     from hil.report.sweep import sweep_text
 
-    report = make_report(write_folder(tmp_path, sequence_case()), track=False).report
+    report = report_of(write_folder(tmp_path, sequence_case()))
     points = {(p["threshold"], p["filter_length"]): p for p in report["sweep"]["points"]}
     # the shipped point equals the shown section
     assert points[(0.9, 3)]["shown_accuracy"] == pytest.approx(report["shown"]["shown_accuracy"]["rate"])
