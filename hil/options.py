@@ -171,6 +171,9 @@ def run_table() -> tuple[Option, ...]:
                type=per_layer_option, metavar="all|N|differing"),
         Option("gate", "override a gate of hil.gates, e.g. --gate min_accuracy=0.9 --gate max_instructions=null",
                repeat=True, metavar="NAME=VALUE"),
+        Option("sweep-threshold", "also print what the user would see (shown accuracy, 'no posture') for a grid of "
+                                  "postprocessing thresholds and filter lengths, replayed over this stream",
+               flag=True),
         *farm_table(),
     )
 
@@ -248,7 +251,8 @@ def validation_request(get: Callable[[str], object], overrides: list[str], resum
     return ValidationRequest(board_options(get), Path(run_dir) if run_dir else None,
                              Path(output_dir) if output_dir else None, get("mode"), get("limit"), list(overrides),
                              parse_gate_overrides(get("gate")), resume, progress, per_layer=get("per_layer"),
-                             farm=farm_request(get), model=_path(get("model")), config=_path(get("config")))
+                             farm=farm_request(get), model=_path(get("model")), config=_path(get("config")),
+                             sweep=bool(get("sweep_threshold")))
 
 
 def _path(value) -> Path | None:

@@ -141,7 +141,8 @@ def hil_outcome(hil_mode, hil_settings, hil_board, hil_farm, hil_request, pytest
             validate_sharded(shards, make_session, frames, references, hil_mode, settings.output_dir,
                              progress=False, keep=(hil_board,))
         compare_layers(hil_board, settings, references)
-        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run,
+                                                   settings.sweep)
         outcome = ValidationOutcome(settings.output_dir, report, gates, summary)
         pytestconfig.stash.setdefault(_OUTCOMES, []).append(outcome)
         return outcome

@@ -42,6 +42,7 @@ class ValidationRequest:
     farm: object = None  # hil.farm.shards.FarmRequest: several boards or places (None or one board: no sharding)
     model: Path | None = None  # --model: a model file trained elsewhere (with config), instead of a run folder
     config: Path | None = None
+    sweep: bool = False  # --sweep-threshold: the summary gets the threshold x filter-length table
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Settings:
     inputs: ValidationInputs  # test frames, host references and the config's hil section (resolved)
     per_layer: PerLayerSelection | None = None  # which frames to compare layer by layer (None: off)
     external_model: bool = False  # --model: the run folder was made for a model trained elsewhere
+    sweep: bool = False  # --sweep-threshold
 
     @property
     def training_run(self) -> RunFolder | None:
@@ -101,7 +103,7 @@ def resolve_settings(request: ValidationRequest) -> Settings:
         load_board(board)
     per_layer = request.per_layer or parse_per_layer(hil.get("per_layer"))
     return Settings(run, board, mode, request.limit or hil["limit"], gates, output_dir, inputs, per_layer,
-                    external_model=request.model is not None)
+                    external_model=request.model is not None, sweep=request.sweep)
 
 
 def _model_run(request: ValidationRequest) -> tuple[RunFolder, ValidationInputs, Path]:
@@ -168,14 +170,19 @@ def compare_layers(session: BoardSession, settings: Settings, references: dict):
     return run_per_layer(session, settings.per_layer, references, settings.inputs.layers, settings.output_dir)
 
 
-def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunFolder | None = None):
+def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunFolder | None = None,
+                     sweep: bool = False):
     """(report, gate results, summary text) of a finished stream, every report file written (and tracked in the
-    training run's MLflow when ``training_run`` is given)."""
+    training run's MLflow when ``training_run`` is given); ``sweep`` adds the threshold sweep to the text."""
     from hil.report import make_report, summary_text
+    from hil.report.sweep import sweep_text
 
     made = make_report(output_dir, gates, track=training_run is not None,
                        run_dir=training_run.path if training_run is not None else None)
-    return made.report, made.gates, summary_text(made.report, made.gates)
+    summary = summary_text(made.report, made.gates)
+    if sweep:
+        summary = sweep_text(made.report.get("sweep")) + "\n\n" + summary
+    return made.report, made.gates, summary
 
 
 def run_validation(request: ValidationRequest, session: BoardSession | None = None) -> ValidationOutcome:
@@ -193,7 +200,8 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
 
         frames, references = prepare_frames(settings)
         run_farm(farm, request.options, settings, frames, references, request.progress, request.resume)
-        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
+        report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run,
+                                                   settings.sweep)
         return ValidationOutcome(settings.output_dir, report, gates, summary)
     own_session = session is None
     if own_session:
@@ -205,5 +213,6 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
     finally:
         if own_session:
             session.close()
-    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run)
+    report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run,
+                                                   settings.sweep)
     return ValidationOutcome(settings.output_dir, report, gates, summary)

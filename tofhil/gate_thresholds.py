@@ -22,6 +22,12 @@ class GateThresholds:
     min_accuracy: float = _gate(0.80, 0.0, 1.0,
                                 doc="on-device accuracy, judged on the lower bound of its 95% confidence interval")
     min_exact_agreement: float = _gate(1.0, 0.0, 1.0, doc="share of frames whose int8 outputs equal the host's")
+    min_shown_accuracy: Optional[float] = _gate(None, 0.0, 1.0,
+                                                doc="accuracy of the label the user sees (postprocessing: replayed over "
+                                                    "the device's outputs per session), lower bound of its 95% CI")
+    max_no_posture_rate: Optional[float] = _gate(None, 0.0, 1.0,
+                                                 doc="share of frames holding a posture that show no posture, "
+                                                     "upper bound of its 95% CI")
     max_latency_ms: Optional[float] = _gate(None, 0.0, 1e9, positive=True,
                                             doc="real boards: slowest inference (DWT cycles / core clock)")
     max_instructions: Optional[float] = _gate(None, 0.0, 1e15, positive=True,

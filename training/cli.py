@@ -115,12 +115,12 @@ def cmd_run(args) -> int:
         model = Path(config.general.model_path)
         inputs = inputs_from_config(config, model) if model.suffix != ".tflite" else None
         output_dir = Path(args.output_dir) if args.output_dir else model.parent / f"{model.stem}_export"
-        export_and_print(model, output_dir, inputs, options_from_config(config.export))
+        export_and_print(model, output_dir, inputs, options_from_config(config.export, config.postprocessing))
     else:  # chain_tqe: train, then quantize + generate + evaluate the run's best model
         run = _train(config, args)
         print()
         inputs = read_run_folder(run.folder.path)
-        export_and_print(inputs.model_path, run.folder.path / "export", inputs, options_from_config(config.export))
+        export_and_print(inputs.model_path, run.folder.path / "export", inputs, options_from_config(config.export, config.postprocessing))
     return 0
 
 

@@ -59,8 +59,26 @@ def run_evaluation(config: Config, model: str, output_dir: str | None = None,
     if name == "validation":
         log("note: no dataset.test_path: the validation split of this config stands in for the test set")
     log(accuracy_text(name, metrics))
+    above = share_above_threshold(keras_model, split.x, config.postprocessing.threshold)
+    if above is not None:
+        report["above_threshold"] = above
+        folder.write_json("evaluation.json", report)
+        log(f"{name} frames above the threshold {config.postprocessing.threshold:g} (postprocessing.threshold, "
+            f"what ST's application shows): {100 * above['rate']:.2f} % ({above['count']}/{above['total']})")
     log(f"written to {folder.path}")
     return report
+
+
+def share_above_threshold(keras_model, x: np.ndarray, threshold: float) -> dict | None:
+    """Frames whose top probability is above the threshold (compared in double, as ST's C does); None for a
+    single sigmoid output or no frames."""
+    if not len(x):
+        return None
+    scores = np.asarray(keras_model.predict(x, batch_size=1024, verbose=0), np.float64)
+    if scores.shape[-1] == 1:
+        return None
+    count = int(np.sum(scores.max(axis=1) > threshold))
+    return {"threshold": threshold, "count": count, "total": int(len(scores)), "rate": count / len(scores)}
 
 
 def per_class_table(metrics: dict, class_names: list[str]) -> str:

@@ -52,7 +52,7 @@ def run_deployment(config: Config, output_dir: str | None, overwrite: bool) -> i
     save_resolved_config(config, folder.path / "config.yaml")
     shutil.copy2(model, folder.saved_models / f"best_model{model.suffix}")
     config.export.board = board
-    export_and_print(model, folder.path / "export", inputs, options_from_config(config.export))
+    export_and_print(model, folder.path / "export", inputs, options_from_config(config.export, config.postprocessing))
     _hil("build", "--board", board, "--run-dir", str(folder.path))
     probe = ["--probe", setup.stlink_serial_number] if setup and setup.stlink_serial_number else []
     doctor = _hil("doctor", "--board", board, "--run-dir", str(folder.path), *probe, check=False)
@@ -127,7 +127,7 @@ def _benchmark_run_folder(config: Config) -> Path:
     folder = create_run_folder(config, None, suffix="_benchmarking")
     save_resolved_config(config, folder.path / "config.yaml")
     shutil.copy2(model, folder.saved_models / f"best_model{model.suffix}")
-    export_and_print(model, folder.path / "export", inputs, options_from_config(config.export))
+    export_and_print(model, folder.path / "export", inputs, options_from_config(config.export, config.postprocessing))
     return folder.path
 
 

@@ -17,7 +17,7 @@ from tofhil import gate_thresholds as thresholds
 from tofhil.board_parse import KINDS as BOARD_KINDS
 
 PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
-FRACTION_GATES = ("min_accuracy", "min_exact_agreement")
+FRACTION_GATES = ("min_accuracy", "min_exact_agreement", "min_shown_accuracy", "max_no_posture_rate")
 NULL_WORDS = ("null", "none", "off", "~", "")
 
 
@@ -83,6 +83,20 @@ def _exact_rate(report: dict):
     return exact["rate"], f"device-vs-host exact-match rate ({exact['count']}/{exact['total']} frames)"
 
 
+def _shown(key: str, bound: int, what: str):
+    """A figure of what the user sees, judged on one bound of its 95 % CI (0: lower, 1: upper)."""
+    def read(report: dict):
+        section = report.get("shown")
+        entry = section[key] if section else None
+        if not entry or not entry["total"]:
+            return None, f"no {what} in the report (no scored frame, or a model without class scores)"
+        spec = section["postprocessing"]
+        return entry["ci95"][bound], (f"95 % CI {('lower', 'upper')[bound]} bound of the {what} "
+                                      f"({100 * entry['rate']:.2f} % of {entry['total']} frames; threshold "
+                                      f"{spec['threshold']:g}, filter {spec['filter_length']})")
+    return read
+
+
 def _slowest(unit_key: str, scale: float, what: str, tolerant: bool = False):
     def read(report: dict):
         block = report["latency"]["inference"]
@@ -112,6 +126,10 @@ REAL, EMULATED, MCU = ("physical",), ("qemu",), ("physical", "qemu")
 MEASURES = {
     "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", BOARD_KINDS, "", _device_accuracy_low),
     "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", BOARD_KINDS, "", _exact_rate),
+    "min_shown_accuracy": GateMeasure("fraction", "shown.shown_accuracy.ci95", BOARD_KINDS, "",
+                                      _shown("shown_accuracy", 0, "shown-label accuracy")),
+    "max_no_posture_rate": GateMeasure("fraction", "shown.no_posture.ci95", BOARD_KINDS, "",
+                                       _shown("no_posture", 1, "'no posture' rate on frames holding a posture")),
     "max_latency_ms": GateMeasure("ms", "latency.inference.us", REAL,
                                   "time is measured on real boards only; the emulator counts instructions "
                                   "(use max_instructions), the host's wall time says nothing of a board",

@@ -15,6 +15,9 @@ from hil.report.raw_mode import raw_mode_section
 from hil.report.records import FrameResult, ValidationData
 from hil.report.stedgeai import dequantize, stedgeai_rows, top1
 from hil.report.boards import boards_section
+from hil.report.calibration import calibration_section
+from hil.report.shown import shown_report
+from hil.report.sweep import sweep_section
 from hil.report.timing import footprint_section, interrupts_section, latency_section, link_section
 from tofhil.metrics import classification_metrics, wilson_interval
 
@@ -137,6 +140,10 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
         "firmware": footprint_section(meta),
         "per_layer": per_layer_section(load_per_layer(data.out_dir), meta),
         "boards": boards_section(data, frames),
+        "shown": shown_report(data)[0],
+        "sweep": sweep_section(data),
+        "calibration": calibration_section(frames.device_out, frames.device_ok, frames.labels, meta.output_scale,
+                                           meta.output_zero_point),
     }
 
 

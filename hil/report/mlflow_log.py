@@ -41,6 +41,9 @@ def report_metrics(report: dict) -> dict[str, float]:
             metrics[f"hil_{side}_accuracy_ci95_low"], metrics[f"hil_{side}_accuracy_ci95_high"] = entry["ci95"]
     metrics["hil_exact_match_rate"] = report["agreement"]["exact_match"]["rate"]
     metrics["hil_top1_agreement"] = report["agreement"]["top1"]["rate"]
+    shown = report.get("shown")
+    for key in ("shown_accuracy", "no_posture", "above_threshold") if shown else ():
+        metrics[f"hil_{key}_rate"] = shown[key]["rate"]
     for stage, block in report["latency"].items():
         for unit_key, unit in (("stats", block and block["unit"]), ("us", "us")):
             stats = block.get(unit_key) if block else None

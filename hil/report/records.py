@@ -11,6 +11,7 @@ optional ``board_kind`` (physical|qemu|host), ``model_sha256``, ``run_dir``, ``w
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,10 @@ import numpy as np
 
 from hil.errors import HilError
 from hil.report.frame_fields import frame_fields
+from tofhil.errors import ToolError
+from tofhil.postprocessing import Postprocessing
+from tofhil.sequence_arrays import (POSTPROCESSING_KEY, SESSIONS_KEY, TIMES_KEY, read_postprocessing,
+                                    read_sessions, read_times)
 
 RESULTS_FILE, META_FILE, REFERENCES_FILE = "results.jsonl", "run_meta.json", "references.npz"
 BOARD_KIND_OF_TIMER = {0: "physical", 1: "qemu", 2: "host"}
@@ -74,6 +79,9 @@ class References:
     host_input: np.ndarray  # (N, I) int8, host-preprocessed input tensors
     host_kept: np.ndarray  # (N,) bool, the host's distance filter kept the frame
     labels: np.ndarray  # (N,) class indices
+    sessions: np.ndarray | None = None  # (N,) session names (older references: None)
+    times_s: np.ndarray | None = None  # (N,) recording time in seconds, NaN: unknown (tofhil.sequence_arrays)
+    postprocessing: Postprocessing = field(default_factory=Postprocessing)  # the run config's section
 
     @property
     def frames(self) -> int:
@@ -147,9 +155,16 @@ def load_references(path: Path, num_classes: int) -> References:
             if missing:
                 raise HilError(f"{path}: missing arrays {missing}; expected {list(REFERENCE_KEYS)}")
             arrays = {key: archive[key] for key in REFERENCE_KEYS}
+            sequence = {key: archive[key] for key in (TIMES_KEY, SESSIONS_KEY, POSTPROCESSING_KEY) if key in archive.files}
     except (ValueError, OSError, EOFError) as exc:
         raise HilError(f"{path}: not a readable .npz of plain arrays ({exc})") from exc
-    return _checked_references(path, arrays, num_classes)
+    references = _checked_references(path, arrays, num_classes)
+    try:
+        return dataclasses.replace(references, times_s=read_times(sequence, references.frames),
+                                   sessions=read_sessions(sequence, references.frames),
+                                   postprocessing=read_postprocessing(sequence))
+    except ToolError as exc:
+        raise HilError(f"{path}: {exc}") from None
 
 
 def _checked_references(path: Path, arrays: dict, num_classes: int) -> References:

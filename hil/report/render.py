@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tofhil.atomic import write_text_atomic
+from hil.report.calibration import RELIABILITY_FILE, plot_reliability
 from hil.report.per_layer import PROFILE_FILE, plot_layer_profile
 from hil.report.plots import plot_device_confusion, plot_latency_histogram
 from hil.report.records import ValidationData
@@ -63,6 +64,12 @@ def write_report_files(data: ValidationData, report: dict, gate_results=None, ou
         values, _ = convert_ticks(ticks, data.meta)
         title = f"inference latency on {report['board']} ({len(ticks)} frames)"
         figures.append(plot_latency_histogram(values, inference["label"], title, out_dir / LATENCY_FILE))
+    if report.get("calibration") and report["calibration"]["bins"]:
+        shown = report.get("shown")
+        threshold = shown["postprocessing"]["threshold"] if shown else None
+        figures.append(plot_reliability(report["calibration"], threshold,
+                                        f"reliability on {report['board']}, {report['split']}",
+                                        out_dir / RELIABILITY_FILE))
     if report.get("per_layer"):
         figures.append(plot_layer_profile(report["per_layer"], out_dir / PROFILE_FILE))
     return ReportFiles(json_path, summary_path, figures)

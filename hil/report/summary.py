@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from hil.report.calibration import calibration_line
 from hil.report.per_layer import per_layer_text
+from hil.report.shown_summary import shown_text, threshold_line
 
 SHOWN_MISMATCHES = 10
 
 
 def summary_text(report: dict, gate_results=None) -> str:
     """Plain text; its last line names the output folder."""
-    blocks = [_header(report), _accuracy_table(report), _agreement_block(report), _stedgeai_table(report),
+    shown = report.get("shown")
+    threshold = shown["postprocessing"]["threshold"] if shown else None
+    blocks = [_header(report), _accuracy_table(report), threshold_line(shown),
+              calibration_line(report.get("calibration"), threshold),
+              shown_text(report.get("shown")), _agreement_block(report), _stedgeai_table(report),
               _per_class_table(report), *_breakdown_tables(report), _raw_mode_block(report),
               _latency_table(report), _boards_table(report), per_layer_text(report.get("per_layer")),
               _resources_block(report)]

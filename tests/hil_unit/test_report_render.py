@@ -28,7 +28,8 @@ def test_every_file_is_written_whole(loaded):
     gates = evaluate_gates(report, GateThresholds(min_accuracy=0.2))
     files = write_report_files(data, report, gates)
     names = sorted(path.name for path in files.all())
-    assert names == ["confusion_matrix_device.png", "hil_report.json", "latency_histogram.png", "summary.txt"]
+    assert names == ["confusion_matrix_device.png", "hil_report.json", "latency_histogram.png",
+                     "reliability_diagram.png", "summary.txt"]
     stored = json.loads(files.report_json.read_text())
     assert stored["accuracy"]["device"]["ci95"] == report["accuracy"]["device"]["ci95"]
     assert [g["status"] for g in stored["gates"]][:2] == ["pass", "fail"]

@@ -62,3 +62,27 @@ def test_per_layer_takes_all_n_or_differing(tmp_path, value, resolved):
 def test_bad_per_layer_names_the_key_and_the_spellings(tmp_path, value):
     with pytest.raises(ConfigError, match=r"hil\.per_layer: expected all, differing, or a positive whole number"):
         load_config(write(tmp_path, {"per_layer": value}))
+
+
+def test_postprocessing_defaults_are_st_and_a_model_without_none_shows_minus_one(tmp_path):
+    config = load_config(write(tmp_path))  # classes Like, Fist: no None class
+    spec = config.postprocessing
+    assert (spec.threshold, spec.filter_length, spec.keep_last_valid, spec.no_posture_class) == (0.9, 3, True, "None")
+    assert spec.fallback_index(config.dataset.class_names) == -1
+    assert load_config(write(tmp_path), ["postprocessing.no_posture_class=Fist"]).postprocessing.fallback_index(
+        ["Like", "Fist"]) == 1
+
+
+@pytest.mark.parametrize("override,message", [
+    ("postprocessing.threshold=1.5", "postprocessing.threshold: 1.5 is out of range [0.0, 1.0]"),
+    ("postprocessing.filter_length=300", "postprocessing.filter_length: 300 is out of range"),
+    ("postprocessing.keep_last_valid=1", "postprocessing.keep_last_valid: expected true or false"),
+    ("postprocessing.no_posture_class=Love", "postprocessing.no_posture_class: 'Love' is not one of"),
+    ("postprocessing.thresh=0.5", "postprocessing: unknown key(s) ['thresh']"),
+    ("training.calibration=platt", "training.calibration: 'platt' is not one of"),
+    ("training.calibration_temperature=0", "training.calibration_temperature: 0"),
+])
+def test_postprocessing_and_calibration_errors_name_the_key(tmp_path, override, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path), [override])
+    assert message in str(error.value)

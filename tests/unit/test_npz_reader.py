@@ -34,6 +34,21 @@ def test_nan_frames_are_dropped_and_counted(tmp_path):
     assert len(loaded.frames) == 3 and loaded.nan_frames_dropped == 1
 
 
+def test_frame_times_spread_from_start_to_end_and_follow_dropped_frames(tmp_path):
+    d, s, st = arrays(t=5)
+    d[1, 0] = np.nan
+    path = write_session_file(tmp_path / "a.npz", d, s, st, [21] * 5, start_tstmp=np.float64(100.0),
+                              end_tstmp=np.float64(100.4))
+    assert read_session_file(path).times_s == pytest.approx([100.0, 100.2, 100.3, 100.4])
+
+
+@pytest.mark.parametrize("stamps", [{"start_tstmp": None}, {"end_tstmp": np.array([1.0, 2.0])},
+                                    {"start_tstmp": np.float64(np.nan)}, {"end_tstmp": np.float64(-5.0)}])
+def test_missing_or_odd_time_stamps_give_no_times(tmp_path, stamps):
+    d, s, st = arrays()
+    assert read_session_file(write_session_file(tmp_path / "a.npz", d, s, st, [21] * 4, **stamps)).times_s is None
+
+
 @pytest.mark.parametrize("overrides,message", [
     ({"glob_data": None}, "missing key(s) ['glob_data']"),
     ({"zone_data": np.zeros((4, 32, 4))}, "zone_data has shape (4, 32, 4)"),

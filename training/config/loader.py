@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from training.config import schema
+from tofhil.postprocessing import ST_NO_POSTURE_CLASS
 from training.config.st_compat import check_dataset, map_st_4x, not_used_keys, read_class_names_file
 from training.config.yaml_guard import read_config_text, safe_load_config
 from training.data.classes import ST_CLASS_IDS, unknown_classes
@@ -205,6 +206,11 @@ def _check_class_names(config: schema.Config, source: str) -> None:
         raise ConfigError(f"{source}: dataset.class_names: duplicate names in {names}")
     if len(names) < 2:
         raise ConfigError(f"{source}: dataset.class_names: at least two classes are needed")
+    chosen = config.postprocessing.no_posture_class
+    # ST's default (None) may be missing from a model's classes (then -1 is shown); another name must be a class
+    if chosen is not None and chosen != ST_NO_POSTURE_CLASS and chosen not in names:
+        raise ConfigError(f"{source}: postprocessing.no_posture_class: {chosen!r} is not one of dataset.class_names "
+                          f"{names}; name a class, or null for 'no posture' (-1)")
 
 
 def _check_other_rules(config: schema.Config, source: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from tofhil.boards import board_choices
 from tofhil.gate_thresholds import GateThresholds
+from tofhil.postprocessing import Postprocessing
 from training.config.fields import spec
 from training.config.st_sections import (BenchmarkingConfig, CustomAugmentationConfig, DeploymentConfig,
                                          PredictionConfig, StModelSection, ToolsConfig)
@@ -77,6 +78,13 @@ class TrainingConfig:
     frozen_layers: Optional[str] = spec(None, doc="ST index syntax, e.g. (0:-1)")
     class_weight: Optional[str] = spec(None, choices=(None, "balanced"), doc="weight classes by inverse frequency")
     label_smoothing: float = spec(0.0, range=(0.0, 0.5))
+    calibration: str = spec("none", choices=("none", "temperature"),
+                            doc="temperature: after training, fit a temperature on the validation split and fold "
+                                "it into the last Dense layer (same argmax; confidences meaningful for "
+                                "postprocessing.threshold)")
+    calibration_temperature: Optional[float] = spec(None, range=(0.01, 100.0), positive=True,
+                                                    doc="with calibration: temperature, fold this T instead of "
+                                                        "fitting one (e.g. an operating point chosen on other data)")
     trained_model_path: Optional[str] = spec(None, doc="ST (older generation): also copy the best model here")
     resume_training: Optional[bool] = spec(None, unused="a model.model_path is always trained on from its weights; "
                                                         "the optimizer state is not restored")
@@ -107,6 +115,7 @@ class ExportConfig:
     footprint: bool = spec(True, doc="build for the board with arm-none-eabi-gcc -Os and report flash/RAM")
 
 
+PostprocessingConfig = Postprocessing  # typed once, in tofhil: the host reference hil and training replay
 HilGatesConfig = GateThresholds  # typed once, in tofhil: the same class hil judges with
 
 
@@ -140,6 +149,8 @@ class Config:
     mlflow: MlflowConfig = spec(factory=MlflowConfig)
     export: ExportConfig = spec(factory=ExportConfig)
     hil: HilConfig = spec(factory=HilConfig)
+    postprocessing: PostprocessingConfig = spec(factory=PostprocessingConfig,
+                                                doc="ST's decision pipeline after the model (what the user sees)")
     hydra: Optional[HydraConfig] = spec(None, doc="accepted for ST compatibility: hydra.run.dir")
     tools: Optional[ToolsConfig] = spec(None, doc="ST's tools: stedgeai (benchmarking)")
     benchmarking: Optional[BenchmarkingConfig] = spec(None)

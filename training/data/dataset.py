@@ -55,6 +55,7 @@ class FrameTable:
     # frames not loaded because their .GestureGT id is not a configured class: (file, ST id, frames)
     foreign_labels: list[tuple[str, int, int]] = field(default_factory=list)
     missing_classes: list[str] = field(default_factory=list)  # configured classes with no folder (test sets)
+    times_s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))  # recording time, NaN: unknown
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -65,7 +66,8 @@ class FrameTable:
                           self.nan_frames_dropped, self.foreign_label_frames,
                           self.files[index] if len(self.files) else self.files,
                           self.frame_in_file[index] if len(self.frame_in_file) else self.frame_in_file,
-                          self.skipped_paths, self.empty_files, self.foreign_labels, self.missing_classes)
+                          self.skipped_paths, self.empty_files, self.foreign_labels, self.missing_classes,
+                          self.times_s[index] if len(self.times_s) else self.times_s)
 
 
 @dataclass
@@ -123,7 +125,7 @@ def load_frame_table(root: Path, class_names: list[str], skip_bad_files: bool = 
     index_of_id = {ST_CLASS_IDS[name]: i for i, name in enumerate(ordered)}
     sessions = discover_sessions(root, ordered, require_all_classes)
     parts, labels, session_col, user_col, skipped, skipped_paths = [], [], [], [], [], []
-    file_col, frame_col, empty, foreign_labels = [], [], [], []
+    file_col, frame_col, empty, foreign_labels, time_col = [], [], [], [], []
     nan_dropped = foreign = 0
     for info in sessions:
         for path in info.files:
@@ -143,6 +145,8 @@ def load_frame_table(root: Path, class_names: list[str], skip_bad_files: bool = 
             user_col.append(np.full(int(known.sum()), info.user, dtype=object))
             file_col.append(np.full(int(known.sum()), _relative(path, root), dtype=object))
             frame_col.append(np.flatnonzero(known).astype(np.int32))
+            times = loaded.times_s if loaded.times_s is not None else np.full(len(known), np.nan)
+            time_col.append(times[known])
     _warn_about_frames(root, empty, foreign_labels)
     return FrameTable(ordered, RawFrames.concatenate(parts),
                       np.concatenate(labels) if labels else np.zeros(0, np.int32),
@@ -152,7 +156,8 @@ def load_frame_table(root: Path, class_names: list[str], skip_bad_files: bool = 
                       np.concatenate(file_col) if file_col else np.zeros(0, object),
                       np.concatenate(frame_col) if frame_col else np.zeros(0, np.int32),
                       skipped_paths, empty, foreign_labels,
-                      [c for c in ordered if c not in {s.class_folder for s in sessions}])
+                      [c for c in ordered if c not in {s.class_folder for s in sessions}],
+                      np.concatenate(time_col) if time_col else np.zeros(0, np.float64))
 
 
 def _warn_about_frames(root: Path, empty: list[str], foreign: list[tuple[str, int, int]], shown: int = 3) -> None:

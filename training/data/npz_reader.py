@@ -30,6 +30,7 @@ class SessionFile:
     frames: RawFrames
     labels: np.ndarray  # (N,) int32 ST dictionary ids
     nan_frames_dropped: int
+    times_s: np.ndarray | None = None  # (N,) seconds of each kept frame (start/end stamps); None without stamps
 
 
 def read_session_file(path: Path) -> SessionFile:
@@ -65,7 +66,22 @@ def _parse(path: Path, contents: dict[str, np.ndarray]) -> SessionFile:
     rows = {name: zone_data[zone_head.index(name)].T for name in ZONE_ROWS}  # each (T, 64)
     finite = np.isfinite(labels) & np.all([np.isfinite(rows[n]).all(axis=1) for n in ZONE_ROWS], axis=0)
     frames = _to_raw_frames(path, {n: r[finite] for n, r in rows.items()})
-    return SessionFile(path, frames, labels[finite].astype(np.int32), int((~finite).sum()))
+    times = _frame_times(contents, frames_count)
+    return SessionFile(path, frames, labels[finite].astype(np.int32), int((~finite).sum()),
+                       None if times is None else times[finite])
+
+
+def _frame_times(contents: dict[str, np.ndarray], count: int) -> np.ndarray | None:
+    """Each frame's time: the file's frames evenly spread from ``start_tstmp`` to ``end_tstmp`` (seconds; about
+    0.1 s apart in ST's recordings). Optional keys: a file without them (or with odd ones) has no times."""
+    try:
+        start, end = (float(np.asarray(contents[key]).reshape(())) for key in ("start_tstmp", "end_tstmp"))
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not (np.isfinite(start) and np.isfinite(end) and end >= start):
+        return None
+    step = (end - start) / (count - 1) if count > 1 else 0.0
+    return start + step * np.arange(count, dtype=np.float64)
 
 
 def _check_numeric(path: Path, key: str, array: np.ndarray, ndim: int) -> None:

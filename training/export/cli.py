@@ -49,7 +49,7 @@ def run_export_command(args: argparse.Namespace) -> int:
         representative_seed=_given(args.seed, settings.representative_seed),
         board=_given(args.board, settings.board),
         measure_footprint=settings.footprint and not args.no_footprint,
-        firmware=not args.no_firmware)
+        firmware=not args.no_firmware, postprocessing=inputs.postprocessing if inputs else None)
     if options.representative_size < 1:
         raise ExportError("--representative-size must be at least 1")
     export_and_print(model_path, output_dir, inputs, options)
@@ -68,11 +68,11 @@ def export_and_print(model_path: Path, output_dir: Path, inputs, options):
     return result
 
 
-def options_from_config(settings: ExportConfig):
+def options_from_config(settings: ExportConfig, postprocessing=None):
     from training.export.pipeline import ExportOptions
 
     return ExportOptions(settings.representative_size, settings.representative_seed, settings.board,
-                         settings.footprint)
+                         settings.footprint, postprocessing=postprocessing)
 
 
 def _given(value, default):

@@ -21,6 +21,7 @@ from training.errors import ExportError
 from training.export.layer_kinds import kernel_structs
 from training.export.lowering import LoweredModel
 from training.export.planner import ArenaPlan
+from training.export.postprocess_context import POSTPROCESS_TEMPLATES
 from training.export.specialize import Specialization, specialize
 
 TEMPLATES_DIR = templates_dir()
@@ -196,7 +197,8 @@ def supports_preprocessing(model: LoweredModel) -> bool:
 
 
 def render_library(model: LoweredModel, plan: ArenaPlan, sha256: str, output_dir: Path, source: str,
-                   spec: pp.PreprocessingSpec | None, specs: dict[int, Specialization] | None = None) -> list[Path]:
+                   spec: pp.PreprocessingSpec | None, specs: dict[int, Specialization] | None = None,
+                   postprocess: dict | None = None) -> list[Path]:
     """Write runtime + generated sources into ``output_dir``; return the written paths."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -207,6 +209,8 @@ def render_library(model: LoweredModel, plan: ArenaPlan, sha256: str, output_dir
     contexts = [(MODEL_TEMPLATES, model_context(model, plan, sha256, source, specs))]
     if spec is not None and supports_preprocessing(model):
         contexts.append((PREPROCESS_TEMPLATES, {**contexts[0][1], **preprocess_context(spec, model, source)}))
+    if postprocess is not None:  # a context of training/export/postprocess_context.py
+        contexts.append((POSTPROCESS_TEMPLATES, {**contexts[0][1], **postprocess}))
     for templates, context in contexts:
         for filename, template in templates.items():
             path = output_dir / filename

@@ -25,6 +25,7 @@ from training.export.library import GeneratedLibrary, generate_library
 from training.export.reference import ReferenceRunner
 from training.export.tflite_verify import verify_tflite
 from training.export.report import Evaluation, build_report, evaluate, write_report
+from tofhil.postprocessing import Postprocessing
 
 TFLITE_NAME = "model_int8.tflite"
 REPORT_NAME = "model_report.json"
@@ -37,6 +38,7 @@ class ExportOptions:
     board: str = "nucleo-f401re"
     measure_footprint: bool = True
     firmware: bool = True  # generate and build EXPORT/firmware/<board>/
+    postprocessing: Postprocessing | None = None  # generate the decision pipeline after the model (C library)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
         tflite_path = output_dir / TFLITE_NAME
         tflite_path.write_bytes(model_bytes)
         step = time.perf_counter()
-        library = generate_library(model_bytes, output_dir, spec, source=model_path.name)
+        library = generate_library(model_bytes, output_dir, spec, source=model_path.name,
+                                   postprocessing=options.postprocessing, class_names=class_names)
         (output_dir / (TFLITE_NAME + ".sha256")).write_text(f"{library.sha256}  {TFLITE_NAME}\n")
         timings["codegen"] = time.perf_counter() - step
         step = time.perf_counter()
@@ -74,6 +77,7 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
         timings["total"] = time.perf_counter() - started
         report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
         report["emulated_speed"] = _emulated_speed(library, model_bytes, spec, options)
+        report["postprocessing"] = library.postprocessing
         report_path = write_report(report, output_dir / "model_report.json")
         staging.publish(output_dir, final_dir)
     except BaseException:

@@ -18,6 +18,7 @@ from training.config.schema import Config, ExportConfig
 from training.data.preprocess import PreprocessingSpec
 from training.errors import ExportError
 from training.train.data_setup import load_splits, preprocessing_spec
+from tofhil.postprocessing import Postprocessing
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ExportInputs:
     test_set: tuple[np.ndarray, np.ndarray] | None
     test_name: str = "test"
     settings: ExportConfig = field(default_factory=ExportConfig)  # the config's export section
+    postprocessing: Postprocessing | None = None  # the config's decision pipeline, generated after the model
 
 
 def find_model(run_dir: Path) -> Path:
@@ -57,4 +59,4 @@ def inputs_from_config(config: Config, model_path: Path) -> ExportInputs:
     splits = load_splits(config)
     return ExportInputs(Path(model_path), preprocessing_spec(config), splits.class_names, splits.train.x,
                         (splits.test.x, splits.test.y),
-                        "validation" if splits.test_is_validation else "test", config.export)
+                        "validation" if splits.test_is_validation else "test", config.export, config.postprocessing)

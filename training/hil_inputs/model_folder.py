@@ -61,7 +61,7 @@ def _export(config, model_path: Path, run_dir: Path):
     from training.train.data_setup import load_splits, preprocessing_spec
 
     splits = load_splits(config)
-    options = dataclasses.replace(options_from_config(config.export), firmware=False)
+    options = dataclasses.replace(options_from_config(config.export, config.postprocessing), firmware=False)
     export_model(model_path, run_dir / "export", preprocessing_spec(config), splits.class_names, splits.train.x,
                  (splits.test.x, splits.test.y), options)
     return splits

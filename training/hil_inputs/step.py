@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tofhil.errors import FolderError
 from tofhil.folders import ExportFolder, RunFolder
+from tofhil.sequence_arrays import sequence_arrays
 from tofhil.validation_inputs import write_inputs
 from training.errors import ExportError
 from training.hil_inputs.layer_references import compute_layer_references
@@ -32,6 +33,7 @@ def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: i
     except FolderError:
         model_path = None
     references = compute_references(frames, spec, export.tflite_path, model_path)
+    references.update(sequence_arrays(frames, config.postprocessing))
     layers = compute_layer_references(export.tflite_path, references["host_input"], references["host_kept"])
     return write_inputs(folder, dataclasses.asdict(config.hil), frames, references, layers)
 

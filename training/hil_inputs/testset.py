@@ -27,6 +27,7 @@ class TestFrames:
     frames: np.ndarray
     users: np.ndarray
     sessions: np.ndarray
+    times_s: np.ndarray  # (N,) recording time in seconds, NaN where the file carries no time stamps
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -38,7 +39,7 @@ class TestFrames:
         index = np.linspace(0, len(self) - 1, count).round().astype(int)
         return TestFrames(f"{self.split}, {count} of {len(self)} frames evenly spaced", self.class_names,
                           self.raw.subset(index), self.labels[index], self.files[index], self.frames[index],
-                          self.users[index], self.sessions[index])
+                          self.users[index], self.sessions[index], self.times_s[index])
 
 
 def load_config(run: RunFolder, overrides: list[str]):
@@ -78,5 +79,6 @@ def _frames(table, split: str, selected: np.ndarray) -> TestFrames:
         raise DatasetError(f"{split}: no frames to validate on")
     files = table.files[index] if len(table.files) else np.full(len(index), "?", object)
     frames = table.frame_in_file[index] if len(table.frame_in_file) else np.full(len(index), -1)
+    times = table.times_s[index] if len(table.times_s) else np.full(len(index), np.nan)
     return TestFrames(split, list(table.class_names), table.frames.subset(index), table.labels[index],
-                      files, frames, table.users[index], table.sessions[index])
+                      files, frames, table.users[index], table.sessions[index], times)

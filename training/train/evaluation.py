@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from training.data.dataset import PreparedSplit
+from tofhil.calibration import reliability
 from tofhil.metrics import classification_metrics
 from tofhil.plots import plot_confusion_matrix
 
@@ -31,6 +32,14 @@ def loss_of(model: keras.Model, split: PreparedSplit) -> float | None:
     return float(np.mean(keras.ops.convert_to_numpy(loss)))
 
 
+def expected_calibration_error(model: keras.Model, split: PreparedSplit) -> float | None:
+    """ECE of the top probability (tofhil.calibration); None for a single sigmoid output or no frames."""
+    if len(split.y) == 0:
+        return None
+    scores = np.asarray(model.predict(split.x, batch_size=1024, verbose=0), np.float64)
+    return reliability(scores, split.y)["ece"] if scores.shape[-1] > 1 else None
+
+
 def evaluate_splits(model: keras.Model, splits: dict[str, PreparedSplit], class_names: list[str],
                     figures_dir: Path | None = None) -> dict[str, dict]:
     """Metrics per split; with ``figures_dir``, one confusion-matrix PNG per split."""
@@ -39,6 +48,7 @@ def evaluate_splits(model: keras.Model, splits: dict[str, PreparedSplit], class_
         y_pred = predict_classes(model, split.x)
         metrics = classification_metrics(split.y, y_pred, class_names)
         metrics["loss"] = loss_of(model, split)
+        metrics["ece"] = expected_calibration_error(model, split)
         metrics["frames"] = int(len(split.y))
         results[name] = metrics
         if figures_dir is not None and len(split.y):

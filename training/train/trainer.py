@@ -21,6 +21,7 @@ from training.models.factory import model_for_config
 from tofhil.plots import plot_training_curves
 from training.train.callbacks import build_config_callbacks
 from training.train.data_setup import Splits, load_splits, preprocessing_spec
+from training.train.calibrate import calibrate
 from training.train.evaluation import evaluate_splits
 from training.train.optimizers import build_optimizer
 from training.train.run_folder import RunFolder, check_output_dir, create_run_folder
@@ -134,6 +135,12 @@ def run_training(config: Config, output_dir: str | None = None, skip_bad_files: 
         history = fit(model, splits, config, folder, tracker, verbose)
         elapsed = time.perf_counter() - started
         best = keras.models.load_model(folder.best_model, compile=False)
+        calibration = None
+        if config.training.calibration == "temperature":
+            # fitted on the validation split (the split the best epoch was picked on), folded into the model
+            calibration = calibrate(best, splits.validation.x, splits.validation.y,
+                                    config.training.calibration_temperature)
+            best.save(folder.best_model)
         best.save(folder.saved_models / "best_model.h5")
         metrics = {
             "class_names": splits.class_names,
@@ -146,6 +153,8 @@ def run_training(config: Config, output_dir: str | None = None, skip_bad_files: 
             "parameters": int(best.count_params()),
             "splits": evaluate_splits(best, splits.named(), splits.class_names, folder.path),
         }
+        if calibration is not None:
+            metrics["calibration"] = calibration
         folder.write_json("metrics.json", metrics)
         plot_training_curves(history, folder.path / "training_curves.png")
         if tracker:
