@@ -81,7 +81,9 @@ def test_a_refused_upload_is_not_deleted(fake_client, run_dir, monkeypatch):
 
 # ---- importing the client: ST's two layouts, one copy of its modules ------------------------------------------
 
-OWN_IMPORT = {"3.1": "common.stm32ai_dc", "46924c0": "stm32ai_dc"}  # how ST's cloud.py imports its package
+# how ST's backend/cloud/cloud.py imports its package; 4.1 (ad0ee9d) imports relatively again and ST's
+# common/pyproject.toml installs it as common.stm32ai_dc, without a common/__init__.py (a namespace package)
+OWN_IMPORT = {"3.1": "common.stm32ai_dc", "46924c0": "stm32ai_dc", "4.1": "common.stm32ai_dc"}
 
 
 def _client_tree(root: Path, layout: str) -> Path:
@@ -90,6 +92,8 @@ def _client_tree(root: Path, layout: str) -> Path:
     from 3.1 on, ``from stm32ai_dc.errors import`` up to 46924c0)."""
     package = root / "common" / "stm32ai_dc"
     shutil.copytree(FAKES / "stm32ai_dc", package, ignore=shutil.ignore_patterns("__pycache__"))
+    if layout == "4.1":
+        return root
     (root / "common" / "__init__.py").write_text("")
     cloud_py = package / "backend" / "cloud" / "cloud.py"
     own = OWN_IMPORT[layout]
@@ -116,7 +120,7 @@ def st_clone(fake_client, tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-@pytest.mark.parametrize("layout", ["3.1", "46924c0"])
+@pytest.mark.parametrize("layout", ["3.1", "46924c0", "4.1"])
 def test_the_client_is_imported_once_under_its_own_name(st_clone, run_dir, layout):
     """Both folders on PYTHONPATH (the clone and its common/): one copy of ST's types, and a whole run works."""
     st_clone(layout, (".", "common"))
