@@ -1,7 +1,8 @@
 """The pytest plugin, tested with pytester on the host board: options, a passing and a failing gate, stale
-firmware, a board that does not answer. Each runs the real HIL suite (hil/suite) in a subprocess."""
+firmware, a board that does not answer, a model file with its config (--model/--config). Each runs the real HIL suite (hil/suite) in a subprocess."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -98,3 +99,25 @@ def test_serial_log_records_both_directions(tiny_runs, tmp_path):
     assert any(" TX " in line for line in lines) and any(" RX " in line for line in lines)
 
 
+
+
+def test_suite_validates_a_model_file_with_its_config(pytester, tiny_runs, synth_dataset, tmp_path):
+    """``pytest hil --model FILE --config CONFIG``: a model trained elsewhere (here an int8 .tflite, the shared run's
+    export read as a plain file) through the run-shaped folder; the device equal to BUILTIN_REF on every frame."""
+    model = tiny_runs[0] / "export" / "model_int8.tflite"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"""
+dataset: {{class_names: [None, Like, Fist, FlatHand], training_path: {synth_dataset}, validation_split: 0.5}}
+training: {{model: {{name: CNN2D_ST_HandPosture}}, batch_size: 32, epochs: 1, optimizer: {{Adam: {{}}}}}}
+export: {{footprint: false}}
+""")
+    out = tmp_path / "hil"
+    result = _run_suite(pytester, "--board", "host", "--model", str(model), "--config", str(config), "--limit", "20",
+                        "--mode", "raw", "--gate", "min_accuracy=null", "--hil-output-dir", str(out))
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, result.stdout.str()[-3000:]
+    assert outcomes["passed"] >= 10
+    assert (out / "model" / "export" / "model_int8.tflite").read_bytes() == model.read_bytes()
+    report = json.loads((out / "raw" / "hil_report.json").read_text())
+    assert report["agreement"]["exact_match"]["rate"] == 1.0 and report["agreement"]["frames"] > 0
+    result.stdout.fnmatch_lines([f"*HIL report: {out}*"])
