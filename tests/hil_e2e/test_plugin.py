@@ -58,7 +58,7 @@ def test_stale_firmware_is_refused_with_both_hashes(pytester, tiny_runs, tmp_pat
     with HostTarget(load_board("host"), tmp_path) as board:  # a board running the FIRST run's firmware
         url = board.start(image)
         result = _run_suite(pytester, "--board", "host", "--port", url, "--run-dir", str(second.path),
-                            "--limit", "10", "--mode", "tensor")
+                            "--limit", "10", "--mode", "tensor", "--hil-output-dir", str(tmp_path / "hil"))
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) == 0 and outcomes.get("failed", 0) + outcomes.get("errors", 0) > 0
     text = result.stdout.str()
@@ -101,23 +101,24 @@ def test_serial_log_records_both_directions(tiny_runs, tmp_path):
 
 
 
-def test_suite_validates_a_model_file_with_its_config(pytester, tiny_runs, synth_dataset, tmp_path):
+def test_suite_validates_a_model_file_with_its_config(pytester, tiny_runs, synth_dataset, tmp_path, monkeypatch):
     """``pytest hil --model FILE --config CONFIG``: a model trained elsewhere (here an int8 .tflite, the shared run's
-    export read as a plain file) through the run-shaped folder; the device equal to BUILTIN_REF on every frame."""
+    export read as a plain file) with ST's 4.x evaluation config (test_path alone), through the run-shaped folder;
+    the device equal to BUILTIN_REF on every frame."""
     model = tiny_runs[0] / "export" / "model_int8.tflite"
-    config = tmp_path / "config.yaml"
-    config.write_text(f"""
-dataset: {{class_names: [None, Like, Fist, FlatHand], training_path: {synth_dataset}, validation_split: 0.5}}
-training: {{model: {{name: CNN2D_ST_HandPosture}}, batch_size: 32, epochs: 1, optimizer: {{Adam: {{}}}}}}
-export: {{footprint: false}}
-""")
+    config = REPO / "tests" / "fixtures" / "st_configs" / "gen_4x" / "evaluation_config.yaml"
+    for variable, value in (("MODEL", model), ("DATA", synth_dataset), ("OUT", tmp_path / "st_out")):
+        monkeypatch.setenv(f"ST_FIXTURE_{variable}", str(value))
     out = tmp_path / "hil"
     result = _run_suite(pytester, "--board", "host", "--model", str(model), "--config", str(config), "--limit", "20",
-                        "--mode", "raw", "--gate", "min_accuracy=null", "--hil-output-dir", str(out))
+                        "--mode", "raw", "--gate", "min_accuracy=null", "--hil-output-dir", str(out),
+                        "--hil-set", "export.footprint=false")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, result.stdout.str()[-3000:]
     assert outcomes["passed"] >= 10
     assert (out / "model" / "export" / "model_int8.tflite").read_bytes() == model.read_bytes()
+    assert "footprint: false" in (out / "model" / "config.yaml").read_text()  # --hil-set reaches the model's config
     report = json.loads((out / "raw" / "hil_report.json").read_text())
     assert report["agreement"]["exact_match"]["rate"] == 1.0 and report["agreement"]["frames"] > 0
+    assert report["accuracy"]["device"]["split"].startswith("test set")
     result.stdout.fnmatch_lines([f"*HIL report: {out}*"])

@@ -21,21 +21,13 @@ QUICK = ["export.footprint=false", "export.representative_size=50"]
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory) -> dict[str, Path]:
-    """An untrained ST-shaped model as .keras and as an int8 .tflite (the modes' plumbing is tested, not accuracy)."""
-    import numpy as np
+def models() -> dict[str, Path]:
+    """A float .keras and an int8 .tflite of the same four classes as the fixture configs: the files of a shared
+    trained run (tests/shared_runs.py), read as plain model files (never written: the modes copy them)."""
+    from tests.shared_runs import tiny_run
 
-    from tests.model_files.keras3 import _tflite, cnn2d_st
-
-    folder = tmp_path_factory.mktemp("st_examples")
-    files = {"keras3": folder / "model.keras", "int8_tflite": folder / "model_int8.tflite"}
-    model = cnn2d_st()
-    model.save(files["keras3"])
-    batch_one = cnn2d_st(batch_size=1)
-    batch_one.set_weights(model.get_weights())
-    calibration = np.random.default_rng(0).normal(size=(32, 8, 8, 2)).astype(np.float32)
-    files["int8_tflite"].write_bytes(_tflite(batch_one, calibration))
-    return files
+    run = tiny_run(1)
+    return {"keras3": run / "saved_models" / "best_model.keras", "int8_tflite": run / "export" / "model_int8.tflite"}
 
 
 @pytest.fixture
@@ -119,18 +111,11 @@ def test_benchmarking_a_model_file_on_the_fake_st_cloud(st_env, fake_cloud, capf
     assert report["quantization"]["calibration"].startswith("random inputs")
 
 
-@pytest.fixture
-def tiny_run_folder() -> Path:
-    """A trained and exported run, shared by the suite (tests/shared_runs.py): read only."""
-    from tests.shared_runs import tiny_run
-
-    return tiny_run(1)
-
-
-def test_benchmarking_with_the_local_stedgeai(st_env, tiny_run_folder, monkeypatch, capfd):
+def test_benchmarking_with_the_local_stedgeai(st_env, models, monkeypatch, capfd):
     """ST's 4.x example with on_cloud false, on a shared run folder (read only: the results go to --output-dir)."""
     monkeypatch.setenv("FAKE_STEDGEAI_MODE", "ok")
-    code = main(["run", str(FIXTURES / "gen_4x/benchmarking_config.yaml"), f"model.model_path={tiny_run_folder}",
+    run = models["keras3"].parents[1]  # the shared run folder itself: read only, results go to --output-dir
+    code = main(["run", str(FIXTURES / "gen_4x/benchmarking_config.yaml"), f"model.model_path={run}",
                  "tools.stedgeai.on_cloud=false",
                  f"tools.stedgeai.path_to_stedgeai={FAKES / 'bin' / 'stedgeai'}",
                  "--output-dir", str(st_env / "local")])

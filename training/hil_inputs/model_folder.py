@@ -28,19 +28,21 @@ def check_model_file(model: Path) -> None:
         raise ExportError(f"{model}: model file not found")
 
 
-def make_model_folder(model: Path, config_path: Path, run_dir: Path) -> Path:
-    """``run_dir`` made (or kept, when it already holds this model and config) a run folder for ``model``."""
+def make_model_folder(model: Path, config_path: Path, run_dir: Path, overrides: list[str] = ()) -> Path:
+    """``run_dir`` made (or kept, when it already holds this model and config) a run folder for ``model``;
+    ``overrides`` (``section.key=value``, e.g. ``dataset.test_path=DIR``) apply to its config as to the validation."""
     model, config_path, run_dir = Path(model), Path(config_path), Path(run_dir)
     check_model_file(model)
     source = {"model": str(model.resolve()), "model_sha256": _sha256(model),
-              "config": str(config_path.resolve()), "config_sha256": _sha256(config_path)}
+              "config": str(config_path.resolve()), "config_sha256": _sha256(config_path),
+              "overrides": list(overrides)}
     if _source_of(run_dir) == source:
         return run_dir  # --resume, or the same model validated again in the same folder
     if _source_of(run_dir) is not None or (run_dir / "config.yaml").exists():
         raise ExportError(f"{run_dir}: holds another model or config; name another --output-dir")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / SOURCE_NAME).unlink(missing_ok=True)
-    fill_model_folder(load_config(config_path), model, run_dir, firmware=False)
+    fill_model_folder(load_config(config_path, list(overrides)), model, run_dir, firmware=False)
     (run_dir / SOURCE_NAME).write_text(json.dumps(source, indent=2) + "\n")
     return run_dir
 
