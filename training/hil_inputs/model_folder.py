@@ -40,9 +40,14 @@ def make_model_folder(model: Path, config_path: Path, run_dir: Path, overrides: 
         return run_dir  # --resume, or the same model validated again in the same folder
     if _source_of(run_dir) is not None or (run_dir / "config.yaml").exists():
         raise ExportError(f"{run_dir}: holds another model or config; name another --output-dir")
+    config = load_config(config_path, list(overrides))
+    if not (config.dataset.training_path or config.dataset.test_path):  # before any export: nothing to stream
+        raise ExportError(f"{config_path}: dataset: no test_path or training_path; the model is validated on the "
+                          f"test set (dataset.test_path, else the validation split of training_path): add "
+                          f"dataset.test_path=DIR")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / SOURCE_NAME).unlink(missing_ok=True)
-    fill_model_folder(load_config(config_path, list(overrides)), model, run_dir, firmware=False)
+    fill_model_folder(config, model, run_dir, firmware=False)
     (run_dir / SOURCE_NAME).write_text(json.dumps(source, indent=2) + "\n")
     return run_dir
 
