@@ -1,9 +1,10 @@
 """ST's ``deployment`` and ``benchmarking`` operation modes, over our export and ``python -m hil``.
 
-deployment: the config's model is exported (int8, C library, firmware project for the board) through the run-shaped
-folder of ``hil run --model`` (:func:`training.hil_inputs.model_folder.fill_model_folder`): a Keras model or a float
-``.tflite`` is calibrated on the config's first data path (training split, else the test set, said on one line; none
-is one line naming the keys), an int8 ``.tflite`` is used as it is. It is built with ``python -m hil build``, then ``python -m hil doctor`` flashes it (or starts the emulated board) and checks that
+deployment: the config's model is exported (int8, C library, firmware project for the board) through the
+run-shaped folder of ``hil run --model`` (:func:`training.hil_inputs.model_folder.fill_model_folder`): a Keras
+model or a float ``.tflite`` is calibrated on the config's first data path (training split, else the test set,
+said on one line; none is one line naming the keys), an int8 ``.tflite`` is used as it is. It is built with
+``python -m hil build``, then ``python -m hil doctor`` flashes it (or starts the emulated board) and checks that
 the board answers with the model's sha256. A board that does not answer is the doctor's diagnosis and exit 2;
 the deployment folder (and its built project) is kept.
 
