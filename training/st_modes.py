@@ -1,12 +1,17 @@
 """ST's ``deployment`` and ``benchmarking`` operation modes, over our export and ``python -m hil``.
 
-deployment: the config's model is exported (int8, C library, firmware project for the board), built with
+deployment: the config's model is exported (int8, C library, firmware project for the board) through the
+run-shaped folder of ``hil run --model`` (:func:`training.hil_inputs.model_folder.fill_model_folder`): a Keras
+model or a float ``.tflite`` is calibrated on the config's first data path (training split, else the test set,
+said on one line; none is one line naming the keys), an int8 ``.tflite`` is used as it is. It is built with
 ``python -m hil build``, then ``python -m hil doctor`` flashes it (or starts the emulated board) and checks that
 the board answers with the model's sha256. A board that does not answer is the doctor's diagnosis and exit 2;
 the deployment folder (and its built project) is kept.
 
 benchmarking: ``python -m hil benchmark`` on ST's Developer Cloud (``tools.stedgeai.on_cloud`` true, board
-``benchmarking.board``) or the local ``stedgeai`` at ``path_to_stedgeai``.
+``benchmarking.board``) or the local ``stedgeai`` at ``path_to_stedgeai``, on a run folder or on a model file
+exported first (with no data path, as in ST's example, calibrated on random inputs: no figure measured there
+depends on the calibration; said on one line and in model_report.json).
 
 ``hil`` runs in its own process: training imports nothing of ``hil``, and ``hil`` nothing of training.
 """
@@ -21,6 +26,7 @@ from training.config.schema import Config
 from training.errors import HandPostureError
 
 ST_BOARDS = {"NUCLEO-F401RE": "nucleo-f401re"}  # ST's board names that have a board file here
+DEPLOYABLE = (".h5", ".keras", ".tflite")  # a float model is quantized here; an int8 .tflite is used as it is
 
 
 class StModeError(HandPostureError):
@@ -40,19 +46,17 @@ def our_board(name: str | None, key: str, source: str) -> str:
 
 
 def run_deployment(config: Config, output_dir: str | None, overwrite: bool) -> int:
-    from training.export.cli import export_and_print, options_from_config
-    from training.config import save_resolved_config
+    from training.export.config_data import config_data, needs_calibration
+    from training.hil_inputs.model_folder import fill_model_folder
     from training.train.run_folder import create_run_folder
 
     setup = config.deployment.hardware_setup if config.deployment else None
     board = our_board(setup.board if setup else None, "deployment.hardware_setup.board", config.source)
-    model = _model_file(config)
-    inputs = _export_inputs(config, model)
+    model = _model_file(config, DEPLOYABLE)
+    data = config_data(config, calibrate=needs_calibration(model))  # before any folder is made
     folder = create_run_folder(config, output_dir, suffix="_deployment", overwrite=overwrite)
-    save_resolved_config(config, folder.path / "config.yaml")
-    shutil.copy2(model, folder.saved_models / f"best_model{model.suffix}")
     config.export.board = board
-    export_and_print(model, folder.path / "export", inputs, options_from_config(config.export, config.postprocessing))
+    fill_model_folder(config, model, folder.path, firmware=True, data=data, print_summary=True)
     _hil("build", "--board", board, "--run-dir", str(folder.path))
     probe = ["--probe", setup.stlink_serial_number] if setup and setup.stlink_serial_number else []
     doctor = _hil("doctor", "--board", board, "--run-dir", str(folder.path), *probe, check=False)
@@ -89,24 +93,14 @@ def _first(*values):
     return next((v for v in values if v is not None and v != ""), None)
 
 
-def _model_file(config: Config) -> Path:
+def _model_file(config: Config, suffixes: tuple[str, ...]) -> Path:
     model = Path(config.general.model_path)
     if not model.is_file():
         raise StModeError(f"{config.source}: general.model_path (4.x: model.model_path): {model} is not a file")
-    if model.suffix not in (".h5", ".keras"):
-        raise StModeError(f"{config.source}: general.model_path: {model.name}: deployment here takes a Keras "
-                          f".h5/.keras model (an int8 .tflite: python -m training export MODEL.tflite)")
+    if model.suffix not in suffixes:
+        raise StModeError(f"{config.source}: general.model_path: {model.name}: {config.operation_mode} here takes "
+                          f"a {'/'.join(suffixes)} model")
     return model
-
-
-def _export_inputs(config: Config, model: Path):
-    """Representative frames to quantize the float model: dataset.training_path."""
-    from training.export.run_folder import inputs_from_config
-
-    if not config.dataset.training_path:
-        raise StModeError(f"{config.source}: dataset.training_path: missing; the float model is quantized to "
-                          f"int8 with frames from it: add dataset.training_path=DIR to the command line")
-    return inputs_from_config(config, model)
 
 
 def _benchmark_run_folder(config: Config) -> Path:
@@ -118,12 +112,15 @@ def _benchmark_run_folder(config: Config) -> Path:
         if find_best_model(model) is None:
             raise StModeError(f"{config.source}: general.model_path: {model} holds no saved_models/best_model")
         return model
-    model = _model_file(config)
+    # ST's cloud and stedgeai measure the float Keras model beside our int8 one
+    model = _model_file(config, (".h5", ".keras"))
     from training.export.cli import export_and_print, options_from_config
+    from training.export.run_folder import inputs_from_config
     from training.config import save_resolved_config
     from training.train.run_folder import create_run_folder
 
-    inputs = _export_inputs(config, model)
+    # no data path (ST's benchmarking example): random calibration, as no benchmark figure depends on it
+    inputs = inputs_from_config(config, model, random_ok=True)
     folder = create_run_folder(config, None, suffix="_benchmarking")
     save_resolved_config(config, folder.path / "config.yaml")
     shutil.copy2(model, folder.saved_models / f"best_model{model.suffix}")

@@ -16,6 +16,7 @@ from hil.st_benchmark.st_results import ReplyShapeError
 
 LOGIN_EXCEPTIONS = {"InvalidCrendetialsException", "BlockedAccountException", "LoginFailureException"}
 QUOTA_WORDS = re.compile(r"quota|too many requests|\b429\b|limit (?:reached|exceeded)|rate.?limit", re.IGNORECASE)
+UNAUTHORIZED = re.compile(r"\b401\b|unauthori[sz]ed", re.IGNORECASE)
 READ_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 HINTS = {
@@ -39,13 +40,17 @@ def _class_names(exc: BaseException) -> list[str]:
     return [cls.__name__ for cls in type(exc).__mro__]
 
 
-def failure_kind(exc: BaseException, elapsed_s: float = 0.0, client_limit_s: float | None = None) -> str:
-    """One of :data:`KINDS`' keys for an exception raised by the client (or by reading its result)."""
+def failure_kind(exc: BaseException, elapsed_s: float = 0.0, client_limit_s: float | None = None,
+                 said: str = "") -> str:
+    """One of :data:`KINDS`' keys for an exception raised by the client (or by reading its result); ``said``:
+    what the client printed or logged meanwhile (the server's refusal, which its exception does not carry)."""
     names = _class_names(exc)
     if LOGIN_EXCEPTIONS.intersection(names):
         return "login"
-    if QUOTA_WORDS.search(str(exc)):
+    if QUOTA_WORDS.search(str(exc)) or QUOTA_WORDS.search(said):
         return "quota"
+    if UNAUTHORIZED.search(said):
+        return "login"  # the service rejected the (stored) token; the client then fails on the None it got
     if any("Timeout" in name for name in names):
         return "timeout"
     if isinstance(exc, OSError):
@@ -59,16 +64,24 @@ def failure_kind(exc: BaseException, elapsed_s: float = 0.0, client_limit_s: flo
     return "reply" if isinstance(exc, READ_ERRORS) else "service"
 
 
-def describe(failure: BaseException, client_limit_s: float | None = None) -> tuple[str, str]:
-    """(kind, detail) for a :class:`CallFailed`, :class:`DeadlineExceeded` or a reading error."""
+def describe(failure: BaseException, client_limit_s: float | None = None, said: str = "",
+             run_message: str | None = None) -> tuple[str, str]:
+    """(kind, detail) for a :class:`CallFailed`, :class:`DeadlineExceeded` or a reading error; ``said``: the
+    client's printed error lines, ``run_message``: the server's message of a run in ST's error state
+    (:mod:`hil.st_benchmark.client_watch`)."""
     if isinstance(failure, DeadlineExceeded):
         return "timeout", str(failure)
     if isinstance(failure, CallFailed):
         cause = failure.error
-        kind = failure_kind(cause, failure.elapsed_s, client_limit_s)
+        if run_message is not None:  # the client drops it and fails on the incomplete reply
+            kind = "quota" if QUOTA_WORDS.search(run_message) else "service"
+            return kind, f"the run ended in ST's error state: {run_message} (then {type(cause).__name__}: {cause})"
+        kind = failure_kind(cause, failure.elapsed_s, client_limit_s, said)
         detail = f"{type(cause).__name__}: {cause}"
         if kind == "timeout" and isinstance(cause, (AttributeError, TypeError)):
             detail = f"the client gave up after {failure.elapsed_s:.0f} s ({detail})"
+        if said and kind in ("quota", "login", "reply", "service"):
+            detail = f"the service answered: {said} (then {detail})"
         return kind, detail
     return failure_kind(failure), f"{type(failure).__name__}: {failure}"
 

@@ -7,7 +7,6 @@ and every figure is written to ``st_cloud_results.json`` as soon as it arrives; 
 """
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shutil
@@ -16,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.st_benchmark import cloud_failures, st_results
+from hil.st_benchmark.client_watch import ClientWatch
 from hil.st_benchmark.deadline import CallFailed, DeadlineExceeded, Progress, call_with_deadline
-from hil.st_benchmark.errors import ClientNotInstalledError, StCloudBoardError, StCloudLoginError, StCloudServiceError
+from hil.st_benchmark.errors import StCloudBoardError, StCloudLoginError, StCloudServiceError
 from hil.st_benchmark.json_store import ResultsFile
 from hil.st_benchmark.run_inputs import ModelFile, RunModels
 
@@ -30,6 +30,7 @@ DELETE_TIMEOUT_S = 60.0
 # ST's tutorial (tutorials/scripts/stm32ai_dc_examples/benchmark_model_with_cloud.py) benchmarks an STM32N6 board
 # with these CliParameters (plus atonnOptions=AtonParameters()); STM32MP boards take MpuParameters instead
 N6_PARAMETERS = {"target": "stm32n6", "stNeuralArt": "default"}
+N6_ATON_OPTIONS = {"enable_epoch_controller": True}  # ST's common/benchmarking/common_benchmark.py (46924c0)
 MPU_REFUSAL = ("{board} is an STM32MP (Linux MPU) board: ST's cloud benchmarks it with MpuParameters and answers "
                "with an MpuBenchmarkResult (model file size, peak RAM, ms, CPU/NPU load; no cycles, no library "
                "footprint), which cannot be compared with our bare-metal Cortex-M runtime; choose an STM32 MCU board "
@@ -39,7 +40,8 @@ TOKEN_FILE = Path.home() / ".stmai_token"  # where ST's client stores the MyST t
 INSTALL_HINT = (
     "ST's Developer Cloud client `stm32ai_dc` is not importable ({error}). It is not on PyPI: "
     "git clone https://github.com/STMicroelectronics/stm32ai-modelzoo-services, pip install requests marshmallow "
-    "(or the clone's requirements.txt), export PYTHONPATH=<clone>/common, then set STM32AI_USERNAME and "
+    "(or the clone's requirements.txt), export PYTHONPATH=<clone> (ST's layout from 3.1 on; <clone>/common before), "
+    "then set STM32AI_USERNAME and "
     "STM32AI_PASSWORD (MyST account) or keep the client's stored token ~/.stmai_token; see docs/st-edge-ai.md")
 # (username, password) variable pairs, in order: ST's client examples, then ST's model-zoo scripts
 CREDENTIAL_VARIABLES = (("STM32AI_USERNAME", "STM32AI_PASSWORD"), ("stmai_username", "stmai_password"))
@@ -58,11 +60,10 @@ class StCloudOptions:
 
 
 def import_client():
-    """``stm32ai_dc``, imported only now (it is optional)."""
-    try:
-        return importlib.import_module("stm32ai_dc")
-    except ImportError as exc:
-        raise ClientNotInstalledError(INSTALL_HINT.format(error=exc)) from exc
+    """``stm32ai_dc`` (or ``common.stm32ai_dc``, ST's layout from 3.1 on), imported only now (it is optional)."""
+    from hil.st_benchmark.client_import import import_client as import_once
+
+    return import_once(INSTALL_HINT)
 
 
 def credentials(environ=None, token_file: Path | None = None) -> tuple[str | None, str | None]:
@@ -128,6 +129,8 @@ class StCloudBenchmark:
             "requested_board": options.board, "client": getattr(self.client, "__file__", None),
             "models": {m.kind: m.to_dict() for m in models.both()}, "measurements": {}})
         self.uploaded: dict[str, str] = {}
+        self.watch = ClientWatch()
+        self.unconfirmed: set[str] = set()  # uploads that raised: stored or not, they are deleted too
 
     def run(self) -> dict:
         try:
@@ -174,9 +177,11 @@ class StCloudBenchmark:
     def _step(self, step: str, fn, limit_s: float, client_limit_s: float | None = None):
         """``fn()`` under ``limit_s``; a failure is recorded in the results file and raised as our error."""
         try:
-            return call_with_deadline(fn, step, limit_s, self.progress)
+            with self.watch.step():
+                return call_with_deadline(fn, step, limit_s, self.progress)
         except (CallFailed, DeadlineExceeded) as failure:
-            kind, detail = cloud_failures.describe(failure, client_limit_s)
+            kind, detail = cloud_failures.describe(failure, client_limit_s, self.watch.server_lines(),
+                                                   self.watch.server_message())
             raise self._failed(kind, step, detail) from failure
 
     def _failed(self, kind: str, step: str, detail: str):
@@ -206,10 +211,13 @@ class StCloudBenchmark:
             raise self._failed("timeout", "login", str(failure)) from failure
         except CallFailed as failure:
             # the client fetches its version list before logging in: a network failure is named as such; any
-            # other exception here (e.g. the TypeError of its stored-token refresh) is a failed login
-            kind = "network" if isinstance(failure.error, OSError) else "login"
+            # other exception here (the TypeError of its stored-token refresh, requests' JSONDecodeError of a
+            # refresh reply that is not JSON, which is an OSError too) is a failed login
+            error = failure.error
+            kind = "network" if isinstance(error, OSError) and not isinstance(error, ValueError) else "login"
             raise self._failed(kind, "login", f"{type(failure.error).__name__}: {failure.error}") from failure
         self._record_version(ai)
+        self.watch.attach(ai)
         return ai
 
     def _record_version(self, ai) -> None:
@@ -244,18 +252,23 @@ class StCloudBenchmark:
         # a content-addressed name: two runs never overwrite each other's files in the user's workspace
         name = f"tofhil_{model.sha256[:12]}_{model.path.name}"
         staged = shutil.copyfile(model.path, staging / name)
+        # named before the call: an upload that fails after the service stored the file is deleted at the end too
+        self.uploaded[model.kind] = name
+        self.unconfirmed.add(name)
         accepted = self._step(f"upload {model.kind} model", lambda: ai.upload_model(str(staged)),
                               self.options.step_timeout_s).value
+        self.unconfirmed.discard(name)
         if accepted is False:
+            del self.uploaded[model.kind]  # refused: nothing stored
             raise self._failed("service", f"upload {model.kind} model", f"the cloud refused {model.path.name}")
-        self.uploaded[model.kind] = name
         self.results.data["models"][model.kind]["uploaded_as"] = name
         self.results.save()
         self.progress.say(f"uploaded {model.kind} model as {name}")
 
     def _parameters(self, model: ModelFile, series: str | None):
         if series == "stm32n6":  # as ST's tutorial: Neural-ART compiler, default profile and options
-            return self.client.CliParameters(model=self.uploaded[model.kind], atonnOptions=self.client.AtonParameters(),
+            return self.client.CliParameters(model=self.uploaded[model.kind],
+                                             atonnOptions=self.client.AtonParameters(**N6_ATON_OPTIONS),
                                              **N6_PARAMETERS)
         extra = {"series": series} if series else {}
         return self.client.CliParameters(model=self.uploaded[model.kind], **extra)
@@ -283,6 +296,8 @@ class StCloudBenchmark:
                 reason = None if deleted is not False else "the cloud refused the deletion"
             except (CallFailed, DeadlineExceeded) as exc:
                 reason = str(exc)
+            if reason and name in self.unconfirmed:
+                reason += " (its upload failed; it is there only if the service stored it before)"
             if reason:
                 left[name] = reason
                 self.progress.say(f"warning: {name} stays in your cloud workspace ({reason}); delete it at "

@@ -1,7 +1,8 @@
 """The pytest plugin, tested with pytester on the host board: options, a passing and a failing gate, stale
-firmware, a board that does not answer. Each runs the real HIL suite (hil/suite) in a subprocess."""
+firmware, a board that does not answer, a model file with its config (--model/--config). Each runs the real HIL suite (hil/suite) in a subprocess."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -98,3 +99,26 @@ def test_serial_log_records_both_directions(tiny_runs, tmp_path):
     assert any(" TX " in line for line in lines) and any(" RX " in line for line in lines)
 
 
+
+
+def test_suite_validates_a_model_file_with_its_config(pytester, tiny_runs, synth_dataset, tmp_path, monkeypatch):
+    """``pytest hil --model FILE --config CONFIG``: a model trained elsewhere (here an int8 .tflite, the shared run's
+    export read as a plain file) with ST's 4.x evaluation config (test_path alone), through the run-shaped folder;
+    the device equal to BUILTIN_REF on every frame."""
+    model = tiny_runs[0] / "export" / "model_int8.tflite"
+    config = REPO / "tests" / "fixtures" / "st_configs" / "gen_4x" / "evaluation_config.yaml"
+    for variable, value in (("MODEL", model), ("DATA", synth_dataset), ("OUT", tmp_path / "st_out")):
+        monkeypatch.setenv(f"ST_FIXTURE_{variable}", str(value))
+    out = tmp_path / "hil"
+    result = _run_suite(pytester, "--board", "host", "--model", str(model), "--config", str(config), "--limit", "20",
+                        "--mode", "raw", "--gate", "min_accuracy=null", "--hil-output-dir", str(out),
+                        "--hil-set", "export.footprint=false")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, result.stdout.str()[-3000:]
+    assert outcomes["passed"] >= 10
+    assert (out / "model" / "export" / "model_int8.tflite").read_bytes() == model.read_bytes()
+    assert "footprint: false" in (out / "model" / "config.yaml").read_text()  # --hil-set reaches the model's config
+    report = json.loads((out / "raw" / "hil_report.json").read_text())
+    assert report["agreement"]["exact_match"]["rate"] == 1.0 and report["agreement"]["frames"] > 0
+    assert report["accuracy"]["device"]["split"].startswith("test set")
+    result.stdout.fnmatch_lines([f"*HIL report: {out}*"])

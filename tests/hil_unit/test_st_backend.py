@@ -3,7 +3,6 @@
 (tests/fakes/bin). No network: no cloud run is made from these tests."""
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import os
@@ -18,64 +17,13 @@ import pytest
 from hil.st_benchmark import compare, deadline, our_figures, st_cloud, stedgeai
 from hil.st_benchmark.errors import ComparisonError, StEdgeAiError
 from hil.st_benchmark.cli import main_benchmark
+from tests.hil_unit.st_helpers import cloud, results_of, write_hil_report
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes"
 REPO = Path(__file__).resolve().parents[2]
 
 
 BOTH_CLIENTS = pytest.mark.parametrize("fake_client", ["46924c0", "f971224"], indirect=True)
-
-
-@pytest.fixture
-def fake_client(request, monkeypatch):
-    """The fake ``stm32ai_dc`` importable, credentials set; fresh module state for each test. The client shape
-    is ST's newer one (f971224) unless the test passes another (``BOTH_CLIENTS``)."""
-    monkeypatch.syspath_prepend(str(FAKES))
-    for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
-        monkeypatch.delitem(sys.modules, name)
-    for name in ("stmai_username", "stmai_password", "FAKE_STM32AI_STORED_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STM32AI_USERNAME", "engineer@example.com")
-    monkeypatch.setenv("STM32AI_PASSWORD", "secret")
-    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
-    monkeypatch.setenv("FAKE_STM32AI_CLIENT", getattr(request, "param", "f971224"))
-    yield importlib.import_module("stm32ai_dc.backend.cloud.cloud")
-    for name in [m for m in sys.modules if m == "stm32ai_dc" or m.startswith("stm32ai_dc.")]:
-        del sys.modules[name]
-
-
-@pytest.fixture
-def run_dir(tmp_path) -> Path:
-    """A run folder with a float model, our int8 model, an export report and a HIL report from the emulator."""
-    run = tmp_path / "run"
-    (run / "saved_models").mkdir(parents=True)
-    (run / "saved_models" / "best_model.h5").write_bytes(b"float model bytes")
-    (run / "export").mkdir()
-    (run / "export" / "model_int8.tflite").write_bytes(b"int8 model bytes")
-    (run / "export" / "model_report.json").write_text(json.dumps({
-        "footprint": {"flash_bytes": 7_372, "ram_bytes": 1_400}, "evaluation": {"int8_accuracy": 0.931}}))
-    write_hil_report(run / "hil" / "qemu-stm32f405-raw-2026_11_28_09_00_00", {  # hil.report's layout
-        "board": "qemu-stm32f405", "board_kind": "qemu",
-        "latency": {"inference": {"unit": "instructions", "stats": {"mean": 14_800, "p50": 14_790}, "us": None}},
-        "accuracy": {"device": {"split": "test", "correct": 185, "total": 200, "accuracy": 0.925,
-                                "ci95": [0.88, 0.95]}},
-        "firmware": {"flash_bytes": 21_000, "ram_bytes": 6_000}})
-    return run
-
-
-def write_hil_report(folder: Path, report) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "hil_report.json"
-    path.write_text(report if isinstance(report, str) else json.dumps(report))
-    return path
-
-
-def cloud(run: Path, *extra: str) -> int:
-    return main_benchmark(["--backend", "st-cloud", "--run-dir", str(run), "--output-dir", str(run / "out"), *extra])
-
-
-def results_of(run: Path) -> dict:
-    return json.loads((run / "out" / "st_cloud_results.json").read_text())
 
 
 def row(comparison: dict, name: str) -> dict:
@@ -223,9 +171,11 @@ def test_figures_the_farm_did_not_report_stay_empty(fake_client, run_dir, monkey
 
 def test_missing_client_says_how_to_install_and_writes_nothing(run_dir, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "stm32ai_dc", None)  # makes the import fail even if installed
+    monkeypatch.setitem(sys.modules, "common", None)  # ST's layout from 3.1 on: common.stm32ai_dc
     assert main_benchmark(["--backend", "st-cloud", "--run-dir", str(run_dir)]) == 2
     err = capsys.readouterr().err
-    assert "not on PyPI" in err and "PYTHONPATH=<clone>/common" in err and "STM32AI_USERNAME" in err
+    assert "not on PyPI" in err and "STM32AI_USERNAME" in err
+    assert "PYTHONPATH=<clone> (ST's layout from 3.1 on; <clone>/common before)" in err
     assert not (run_dir / "hil" / "st-cloud").exists()
 
 
@@ -347,6 +297,8 @@ def test_an_stm32n6_board_gets_st_neural_art_parameters(fake_client, run_dir):
     options = [args["options"] for name, args in fake_client.CALLS if name == "benchmark"]
     assert {(o.target, o.stNeuralArt, type(o.atonnOptions).__name__) for o in options} == \
         {("stm32n6", "default", "AtonParameters")}
+    # as ST's common/benchmarking/common_benchmark.py: AtonParameters(enable_epoch_controller=True)
+    assert {o.atonnOptions.enable_epoch_controller for o in options} == {True}
     assert {args["target"] for name, args in fake_client.CALLS if name == "analyze"} == {"stm32n6"}
 
 

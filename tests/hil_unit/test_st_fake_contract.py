@@ -154,11 +154,51 @@ def test_failures_raise_the_described_exceptions(fake, monkeypatch):
     with pytest.raises(Exception) as quota:
         ai.benchmark(package.CliParameters(model="m.tflite"), "NUCLEO-F401RE")
     raised["quota_refusal"] = type(quota.value).__name__
+    raised.update(_first_use_failures(package, monkeypatch))
     assert raised == described["raises"]
     cloud = importlib.import_module("stm32ai_dc.backend.cloud.cloud")
     assert str(expired.value) == described["messages"]["expired_stored_token"]
     assert str(quota.value) == described["messages"]["quota_refusal"].format(board="NUCLEO-F401RE",
                                                                                 errors=cloud.QUOTA_REFUSAL)
+
+
+def _first_use_failures(package, monkeypatch) -> dict:
+    """What the client raises for the failures of a first use with a real account (its messages checked below)."""
+    raised = {}
+    for state, key in (("refresh-not-json", "refresh_not_json"), ("rejected", "rejected_token_board_list")):
+        monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
+        monkeypatch.setenv("FAKE_STM32AI_STORED_TOKEN", state)
+        with pytest.raises(Exception) as failure:
+            package.Stm32Ai(package.CloudBackend(None, None)).get_benchmark_boards()
+        raised[key] = type(failure.value).__name__
+    for scenario, key in (("analyze-quota", "refused_analyze"), ("analyze-error-state", "analyze_error_state")):
+        monkeypatch.setenv("FAKE_STM32AI_SCENARIO", scenario)
+        ai = package.Stm32Ai(package.CloudBackend("user", "right"))
+        ai.upload_model("/tmp/m.tflite")
+        with pytest.raises(Exception) as failure:
+            ai.analyze(package.CliParameters(model="m.tflite"))
+        raised[key] = type(failure.value).__name__
+    return raised
+
+
+def test_first_use_failures_say_what_the_described_client_says(fake, monkeypatch, capsys):
+    described, package = fake
+    messages, behaviour = described["messages"], described["behaviour"]
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "analyze-quota")
+    ai = package.Stm32Ai(package.CloudBackend("user", "right"))
+    ai.upload_model("/tmp/m.tflite")
+    with pytest.raises(TypeError) as refused:
+        ai.analyze(package.CliParameters(model="m.tflite"))
+    assert str(refused.value) == messages["refused_analyze"]
+    assert "\nError server reply with 429 HTTP code: " in capsys.readouterr().out
+    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "analyze-error-state")
+    with pytest.raises(Exception) as error_state:
+        ai.analyze(package.CliParameters(model="m.tflite"))
+    assert str(error_state.value) == messages["analyze_error_state"]
+    run = ai.backend.stm32ai_service.wait_for_run("runtime-1", timeout=300, pooling_delay=2)
+    assert run["state"] == "error" and run["message"]  # the message the client's analyze drops
+    assert behaviour["logger"] == "STM32AI_API" == importlib.import_module("stm32ai_dc.backend.cloud.cloud").LOGGER.name
+    assert "enable_epoch_controller=True" in behaviour["n6_benchmark_parameters"]
 
 
 def test_the_version_rule_of_each_client(fake):

@@ -58,8 +58,12 @@ def run_export_command(args: argparse.Namespace) -> int:
 
 def export_and_print(model_path: Path, output_dir: Path, inputs, options):
     """Export with what a run folder or config gave (``inputs``, None for a ready .tflite) and print a summary."""
+    import dataclasses
+
     from training.export.pipeline import export_model
 
+    if inputs is not None:
+        options = dataclasses.replace(options, calibration=inputs.calibration)
     result = export_model(model_path, output_dir, inputs.spec if inputs else None,
                           inputs.class_names if inputs else None,
                           inputs.representative if inputs else None,

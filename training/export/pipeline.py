@@ -18,6 +18,7 @@ import numpy as np
 from training.data.preprocess import PreprocessingSpec, quantize_input
 from training.errors import ExportError
 from training.export import float_tflite, quantize, staging
+from training.export.config_data import FROM_TRAINING
 from training.export.emulated_speed import measure_emulated_speed
 from training.export.firmware_step import build_firmware
 from training.export.footprint import board_spec, measure_footprint
@@ -39,6 +40,7 @@ class ExportOptions:
     measure_footprint: bool = True
     firmware: bool = True  # generate and build EXPORT/firmware/<board>/
     postprocessing: Postprocessing | None = None  # generate the decision pipeline after the model (C library)
+    calibration: str = FROM_TRAINING  # where the representative frames come from, for the report
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def _int8_model(model_path: Path, representative, options: ExportOptions):
         model_bytes = quantize.quantize_keras_model(float_model, sample, source=model_path)
     return float_model, model_bytes, {"representative_samples": int(len(sample)),
                                       "representative_seed": options.representative_seed,
+                                      "calibration": options.calibration,
                                       "scheme": "full-integer post-training, int8 I/O, batch 1"}
 
 

@@ -17,7 +17,8 @@ from training.config import load_config
 from training.config.schema import Config, ExportConfig
 from training.data.preprocess import PreprocessingSpec
 from training.errors import ExportError
-from training.train.data_setup import load_splits, preprocessing_spec
+from training.export.config_data import FROM_TRAINING, calibration_line, config_data
+from training.train.data_setup import preprocessing_spec
 from tofhil.postprocessing import Postprocessing
 
 
@@ -30,6 +31,7 @@ class ExportInputs:
     test_set: tuple[np.ndarray, np.ndarray] | None
     test_name: str = "test"
     settings: ExportConfig = field(default_factory=ExportConfig)  # the config's export section
+    calibration: str = FROM_TRAINING  # where ``representative`` comes from (training.export.config_data)
     postprocessing: Postprocessing | None = None  # the config's decision pipeline, generated after the model
 
 
@@ -55,8 +57,12 @@ def read_run_folder(run_dir: Path, dataset_root: Path | None = None) -> ExportIn
     return inputs_from_config(load_export_config(config_path, dataset_root), find_model(run_dir))
 
 
-def inputs_from_config(config: Config, model_path: Path) -> ExportInputs:
-    splits = load_splits(config)
-    return ExportInputs(Path(model_path), preprocessing_spec(config), splits.class_names, splits.train.x,
-                        (splits.test.x, splits.test.y),
-                        "validation" if splits.test_is_validation else "test", config.export, config.postprocessing)
+def inputs_from_config(config: Config, model_path: Path, random_ok: bool = False) -> ExportInputs:
+    """The export's inputs from the config's data (``training.export.config_data``: its training split, else its
+    test set, else with ``random_ok`` random inputs), the calibration's source printed when not the training split."""
+    data = config_data(config, random_ok)
+    if calibration_line(data):
+        print(calibration_line(data), flush=True)
+    return ExportInputs(Path(model_path), preprocessing_spec(config), data.class_names, data.representative,
+                        data.test_set, data.test_name, config.export, data.calibration,
+                        postprocessing=config.postprocessing)

@@ -19,7 +19,7 @@ from training.hil_inputs.testset import load_config, load_test_frames
 def write_hil_inputs(run_dir: Path, folder: Path, overrides: list[str], limit: int | None = None,
                      model: Path | None = None, config_path: Path | None = None) -> Path:
     if model is not None:  # a model trained elsewhere: RUN_DIR is made its run-shaped folder first
-        make_model_folder(model, config_path, run_dir)
+        make_model_folder(model, config_path, run_dir, overrides)
     run = RunFolder.open(run_dir)
     config = load_config(run, overrides)
     frames = load_test_frames(run, config).limit(limit or config.hil.limit)

@@ -24,14 +24,24 @@ has 3,232 B weights, 736 B activations, a 12,980 B kernel and 600 B of toolchain
   missing-cycles       benchmark returns cycles=-1, duration_ms=-1 (no exec_time in the reply)
   wrong-type           benchmark returns a plain dict instead of a BenchmarkResult
   graphless-analyze    the analyze reply has ``info`` but no legacy ``graph`` (the older client then says MACC 0)
+  analyze-quota        the service refuses the analyze (HTTP 429): the client prints its text, its trigger returns
+                       None, and analyze fails on None (``'message' in result``: TypeError), as the real one does
+  analyze-error-state  the analyze run ends in ST's ``error`` state with the server's message: the older client
+                       raises AnalyzeServerError('Missing data in server response'), the newer one fails on the
+                       missing report (TypeError); neither carries the message
+  upload-raises        upload_model stores the file, then fails on the reply (requests' JSONDecodeError)
 ``FAKE_STM32AI_STORED_TOKEN``: unset (no stored token: LoginFailureException without credentials), ``1`` (a
-valid one) or ``expired`` (the refresh fails: the real client raises TypeError from inside its token code).
+valid one), ``expired`` (the refresh fails: the real client raises TypeError from inside its token code),
+``refresh-not-json`` (the refresh reply is not JSON: requests' JSONDecodeError from ``resp.json()``) or
+``rejected`` (not expired by its date, but the service answers 401: the board list logs the code on the
+``STM32AI_API`` logger and the client fails on None, AttributeError).
 Every call is appended to ``CALLS`` as (method, arguments).
 """
+import logging
 import os
 import time
 
-from ...errors import (BenchmarkParameterError, InvalidCrendetialsException, LoginFailureException,
+from ...errors import (AnalyzeServerError, BenchmarkParameterError, InvalidCrendetialsException, LoginFailureException,
                        ModelNotFoundError, ParameterError, WrongTypeError)
 from ...types import (NEWER, AnalyzeResult, BackendVersionType, BenchmarkResult, BoardData, CliParameters,
                       MpuParameters, Stm32AiBackend, ValidateResultMetrics)
@@ -54,10 +64,23 @@ FARM = [("NUCLEO-F401RE", "512KB", "Arm Cortex-M4", "0x433"), ("STM32H747I-DISCO
 SUPPORTED_VERSIONS = [{"version": "2.1.0", "platform": {"stm32": "10.1.0"}},
                       {"version": "2.2.0", "platform": {"stm32": "10.2.0"}, "isLatest": True}]
 QUOTA_REFUSAL = "Monthly benchmark quota exceeded for this account"
+ANALYZE_REFUSAL = "Daily analyze quota exceeded for this account"  # made up, like QUOTA_REFUSAL
+RUN_ERROR = "E010(InvalidModelError): Unsupported layer type: Lambda"  # made up: a run's error message
+LOGGER = logging.getLogger("STM32AI_API")  # types.LOGGER_NAME of the real client
 
 
 def scenario() -> str:
     return os.environ.get("FAKE_STM32AI_SCENARIO", "ok")
+
+
+def _json_error():
+    """What ``requests.Response.json()`` raises on a reply that is not JSON (an OSError and a ValueError)."""
+    try:
+        import requests
+        return requests.exceptions.JSONDecodeError("Expecting value", "<html>", 0)
+    except ImportError:
+        import json
+        return json.JSONDecodeError("Expecting value", "<html>", 0)
 
 
 def _connection_error(message):
@@ -203,12 +226,19 @@ class CloudBackend(Stm32AiBackend):
             stored = os.environ.get("FAKE_STM32AI_STORED_TOKEN")
             if stored == "expired":  # the refresh returned None and the client indexes it
                 raise TypeError("'NoneType' object is not subscriptable")
+            if stored == "refresh-not-json":  # login_service.refresh: resp.json() of an HTML error page
+                raise _json_error()
+            self.token_rejected = stored == "rejected"
             if not stored:
                 raise LoginFailureException(username, password, details="Empty login or stored token invalid.")
         self.models = []
+        self.stm32ai_service = Stm32AiService(self)
 
     def get_benchmark_boards(self):
         CALLS.append(("get_benchmark_boards", {}))
+        if getattr(self, "token_rejected", False):  # benchmark_service.list_boards logs and returns None
+            LOGGER.error("Error: server response code is: 401")
+            None.keys()
         farm = [b for b in FARM if not (scenario() == "no-f401" and b[0] == "NUCLEO-F401RE")]
         return [BoardData(name=n, boardCount=2, flashSize=f, deviceCpu=c, deviceId=i) for n, f, c, i in farm]
 
@@ -220,6 +250,8 @@ class CloudBackend(Stm32AiBackend):
         if scenario() == "upload-refused":
             return False
         self.models.append(os.path.basename(model_path))
+        if scenario() == "upload-raises":
+            raise _json_error()
         return True
 
     def delete_model(self, model_name: str):
@@ -236,9 +268,14 @@ class CloudBackend(Stm32AiBackend):
                                   "stNeuralArt": options.stNeuralArt}))
         if options.model not in self.models:
             raise ModelNotFoundError(f"model: {options.model} not found locally or on cloud")
-        reply = analyze_reply(_kind(options.model), self.version, options.model,
-                              with_graph=scenario() != "graphless-analyze")
-        return analyze_result(reply)
+        result = self.stm32ai_service.wait_for_run(self.stm32ai_service.trigger_analyze(options))
+        if result is None:
+            raise TypeError("argument of type 'NoneType' is not iterable")  # both clients: 'message' in None
+        if result.get("report") is None:
+            if not NEWER:
+                raise AnalyzeServerError("Missing data in server response")
+            raise TypeError("'NoneType' object is not subscriptable")  # report['date_time'] with no report
+        return analyze_result(result)
 
     def benchmark(self, options, board_name: str, timeout: int):
         CALLS.append(("benchmark", {"model": options.model, "board": board_name, "timeout": timeout,
@@ -265,3 +302,27 @@ class CloudBackend(Stm32AiBackend):
         reply = benchmark_reply(_kind(options.model), self.version, options.model, board_name,
                                 missing_exec_time=case == "missing-cycles")
         return benchmark_result(reply)
+
+
+class Stm32AiService:
+    """The analyze half of the real client (backend/cloud/stm32ai_service.py): a trigger that prints the server's
+    refusal and returns None, and a wait loop that returns the run's result, or the whole reply of a run in the
+    ``error`` state."""
+
+    def __init__(self, backend):
+        self.backend, self.options = backend, None
+
+    def trigger_analyze(self, options):
+        if scenario() == "analyze-quota":
+            print(f"Error server reply with 429 HTTP code: 'Too Many Requests', '{{\"errors\": \"{ANALYZE_REFUSAL}\"}}'")
+            return None
+        self.options = options
+        return "runtime-1"
+
+    def wait_for_run(self, runtime_id, timeout=300, pooling_delay=2):
+        if not runtime_id:
+            return None
+        if scenario() == "analyze-error-state":
+            return {"state": "error", "message": RUN_ERROR}
+        model = self.options.model
+        return analyze_reply(_kind(model), self.backend.version, model, with_graph=scenario() != "graphless-analyze")
