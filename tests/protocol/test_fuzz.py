@@ -24,6 +24,7 @@ def test_seed_corpus_is_the_golden_vectors():
 
 
 @pytest.mark.fuzz
+@pytest.mark.slow  # a minute by design: CI runs it, `-m "not slow"` (before a push) leaves it out
 def test_fuzzing_the_protocol_finds_nothing(tiny_model, tmp_path):
     require(shutil.which("clang") is not None, "clang (with libFuzzer) is not installed: apt-get install clang")
     binary = build_fuzzer(tiny_model[1].directory, tmp_path)
