@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.st_compat.fake_cloud import use_fake_cloud
 from tests.cli_runner import run_main
 from tests.conftest import require
 from training.cli import main
@@ -82,12 +82,7 @@ def test_deployment_of_a_float_model_without_any_data_path_is_one_line(st_env):
 
 @pytest.fixture
 def fake_cloud(monkeypatch):
-    """ST's client faked (tests/fakes/stm32ai_dc) for the ``python -m hil`` child process, credentials set."""
-    monkeypatch.setenv("PYTHONPATH", f"{FAKES}:{':'.join(p for p in sys.path if p)}")
-    monkeypatch.setenv("STM32AI_USERNAME", "engineer@example.com")
-    monkeypatch.setenv("STM32AI_PASSWORD", "secret")
-    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
-    monkeypatch.setenv("FAKE_STM32AI_CLIENT", "46924c0")
+    use_fake_cloud(monkeypatch, "46924c0")
 
 
 def _benchmark_run_folder(st_env) -> Path:

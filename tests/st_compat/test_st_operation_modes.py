@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.st_compat.fake_cloud import use_fake_cloud
 from training.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "st_configs"
-FAKES = Path(__file__).resolve().parents[1] / "fakes"
 ALL_FILES = sorted(FIXTURES.glob("gen_*/*.yaml"))
 
 
@@ -95,12 +95,7 @@ def fake_run(tmp_path) -> Path:
 
 @pytest.fixture
 def fake_cloud(monkeypatch):
-    """ST's client faked (tests/fakes/stm32ai_dc) for the ``python -m hil`` child process, credentials set."""
-    monkeypatch.setenv("PYTHONPATH", f"{FAKES}:{':'.join(p for p in sys.path if p)}")
-    monkeypatch.setenv("STM32AI_USERNAME", "engineer@example.com")
-    monkeypatch.setenv("STM32AI_PASSWORD", "secret")
-    monkeypatch.setenv("FAKE_STM32AI_SCENARIO", "ok")
-    monkeypatch.setenv("FAKE_STM32AI_CLIENT", "f971224")
+    use_fake_cloud(monkeypatch, "f971224")
 
 
 @pytest.mark.parametrize("generation", ["gen_46924c0", "gen_4x"])
