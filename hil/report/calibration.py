@@ -3,6 +3,7 @@
 classified, its int8 outputs dequantized. It says whether ``postprocessing.threshold`` means what it says."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,8 @@ def plot_reliability(section: dict, threshold: float | None, title: str, path: P
             axes.axvline(threshold, color="tab:red", linestyle=":", label=f"threshold {threshold:g}")
         axes.grid(True, alpha=0.3)
     top.set_ylabel("accuracy")
-    top.set_title(f"{title}\nECE {100 * section['ece']:.2f} points", fontsize=10)
+    # the split's name is long ("validation split (held-out sessions of the run, 8 sessions)"): wrapped to fit
+    top.set_title("\n".join([*textwrap.wrap(title, 70), f"ECE {100 * section['ece']:.2f} points"]), fontsize=10)
     top.legend(fontsize=8, loc="upper left")
     bottom.set_xlabel("top probability (confidence)")
     bottom.set_ylabel("frames")
