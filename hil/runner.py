@@ -19,7 +19,8 @@ from pathlib import Path
 
 import serial
 
-from hil.doctor.judgments import cycle_count_problem, explain_silent_board, hello_clock_problem
+from hil.doctor.judgments import cycle_count_problem, hello_clock_problem
+from hil.doctor.silent_board import explain_silent_board
 from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.links import open_link
 from hil.links.serial_log import SerialLog

@@ -26,6 +26,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     from hil.doctor.doctor import DoctorOptions, run_doctor
 
+    if args.json is not None and str(args.json) != "-":
+        _check_json_target(args.json)  # before minutes of flashing and probing, not after
     with tempfile.TemporaryDirectory(prefix="hil-doctor-") as scratch:
         options = DoctorOptions(board=args.board, run_dir=args.run_dir, port=args.port, probe=args.probe,
                                 flasher=args.flasher, flash=not args.no_flash, log_dir=Path(scratch))
@@ -35,5 +37,31 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         print(report.render())
         if args.json is not None:
-            args.json.write_text(report.to_json() + "\n")
+            _write_json(args.json, report.to_json() + "\n")
     return 0 if report.ok else 1
+
+
+def _check_json_target(path: Path) -> None:
+    """``--json FILE`` names a file that can be written: its folder exists and is writable, it is not a folder."""
+    import os
+
+    from hil.errors import HilError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise HilError(f"--json {path}: is a folder; name a file (e.g. {path / 'doctor.json'})")
+    if not folder.is_dir():
+        raise HilError(f"--json {path}: its folder {folder} does not exist; create it or name another file")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise HilError(f"--json {path}: cannot be written (no write permission); name a file you can write")
+
+
+def _write_json(path: Path, text: str) -> None:
+    from hil.errors import HilError
+    from tofhil.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:  # the folder vanished or filled up while the doctor ran: the steps are printed above
+        raise HilError(f"--json {path}: cannot be written ({exc.strerror or exc}); the steps are printed above") \
+            from None

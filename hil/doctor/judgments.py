@@ -1,7 +1,6 @@
 """Pure judgments of what a board reports, shared by the doctor and the runner (``hil run``, ``pytest hil``)."""
 from __future__ import annotations
 
-from hil.doctor.steps import Step
 from tofhil.chips.stm32f4 import FALLBACK_BAUD
 
 TIMER_DWT = 0  # HELLO timer_kind of the DWT cycle counter (docs/protocol.md)
@@ -34,30 +33,3 @@ def cycle_count_problem(hello, ticks: list[int]) -> str | None:
             "is stopped (a debugger cleared DEMCR.TRCENA, as pyOCD does when its session ends, and the firmware "
             "did not re-arm it); flash a firmware built by this version, which re-arms the counter, and reset "
             "the board without a debugger attached")
-
-
-def explain_silent_board(spec, link, probe: str | None = None, port: str | None = None) -> str:
-    """What ``python -m hil doctor`` finds out about a board that did not answer HELLO, as text lines: for a
-    board on USB, the ST-LINK and the port's permissions (unless --port gave a URL), then the other baud rates."""
-    from hil.doctor.environment import SystemEnvironment
-    from hil.doctor.host_checks import check_permissions, check_usb
-    from hil.doctor.link_checks import scan_baud_rates
-
-    steps: list[Step] = []
-    if getattr(spec, "kind", None) == "physical":
-        if not (port and "://" in port):
-            env = SystemEnvironment()
-            usb = check_usb(spec, probe, env) if not port else None
-            steps += [usb] if usb else []
-            if usb is None or not usb.failed:
-                steps.append(check_permissions(spec, env, device=port or getattr(link, "port", None)))
-        if link is not None and hasattr(link, "baudrate"):
-            steps.append(scan_baud_rates(spec, link))
-    else:
-        steps.append(Step(f"{spec.kind} board", "problem", f"board {spec.name} did not answer",
-                          "look at the target's log (qemu.log or the host firmware's log next to serial.log) "
-                          f"and run python -m hil doctor --board {spec.name}"))
-    lines = ["diagnosis (python -m hil doctor):"]
-    for step in steps:
-        lines.append(f"  [{step.status}] {step.name}: {step.detail}" + (f"; fix: {step.fix}" if step.fix else ""))
-    return "\n".join(lines)

@@ -1,14 +1,25 @@
 """Checks of one ``results.jsonl`` record against the host references (shapes, int8 ranges, labels)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import numpy as np
 
 from hil.errors import HilError
 
-if TYPE_CHECKING:
-    from hil.report.records import References
-
 STATUSES = ("ok", "rejected")
+
+
+class References(Protocol):
+    """What a record is checked against (:class:`hil.report.records.References` has it): declared here so the
+    dependency runs one way, ``records -> frame_fields``."""
+
+    labels: np.ndarray
+    host_int8: np.ndarray
+    host_input: np.ndarray
+
+    @property
+    def frames(self) -> int: ...
 
 
 def frame_fields(record, where: str, references: References) -> dict:

@@ -198,3 +198,17 @@ def test_a_model_changed_after_the_export_is_refused_not_built_from_the_old_libr
     result = run_hil("build", "--board", "host", "--run-dir", run)
     assert_one_error(result, f"{tflite}: sha256 {actual} is not the model the C library beside it was generated "
                              f"from ({hashlib.sha256(old).hexdigest()})", "python -m training export")
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("missing-folder/doctor.json", "missing-folder does not exist; create it or name another file"),
+    (".", "is a folder; name a file"),
+])
+def test_doctor_json_that_cannot_be_written_is_one_line_before_the_board_is_touched(tmp_path, target, expected):
+    """Issue 27: ``--json`` into a folder that does not exist ended in a FileNotFoundError traceback after the
+    whole walk; now it is refused first (the board named does not exist either: the --json check comes first)."""
+    result = run_hil("doctor", "--board", "no-such-board", "--json", tmp_path / target, process=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr and "--json" in result.stderr
+    assert not (tmp_path / "missing-folder").exists()

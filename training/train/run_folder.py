@@ -23,7 +23,9 @@ RUN_MARKERS = ("config.yaml", "metrics.json", "evaluation.json", "crossval.json"
 
 
 @dataclass(frozen=True)
-class RunFolder:
+class RunFolderWriter:
+    """The run folder as training writes it (``tofhil.folders.RunFolder`` is its reader on the HIL side)."""
+
     path: Path
     config: Config
 
@@ -75,7 +77,7 @@ def check_output_dir(output_dir: str | os.PathLike, overwrite: bool = True) -> P
 
 
 def create_run_folder(config: Config, output_dir: str | None = None, suffix: str = "",
-                      overwrite: bool = True) -> RunFolder:
+                      overwrite: bool = True) -> RunFolderWriter:
     now = _dt.datetime.now()
     if output_dir:
         path = Path(output_dir)
@@ -84,7 +86,7 @@ def create_run_folder(config: Config, output_dir: str | None = None, suffix: str
     else:
         path = DEFAULT_EXPERIMENTS_ROOT / (now.strftime(TIMESTAMP_FORMAT) + suffix)
     path = _unique(path.resolve()) if not output_dir else check_output_dir(path, overwrite).resolve()
-    folder = RunFolder(path, config)
+    folder = RunFolderWriter(path, config)
     try:
         for sub in (folder.path, folder.saved_models, folder.logs):
             sub.mkdir(parents=True, exist_ok=True)

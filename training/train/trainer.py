@@ -24,13 +24,13 @@ from training.train.data_setup import Splits, load_splits, preprocessing_spec
 from training.train.calibrate import calibrate
 from training.train.evaluation import evaluate_splits
 from training.train.optimizers import build_optimizer
-from training.train.run_folder import RunFolder, check_output_dir, create_run_folder
+from training.train.run_folder import RunFolderWriter, check_output_dir, create_run_folder
 from training.train.tracking import MlflowTracker
 
 
 @dataclass
 class TrainingResult:
-    folder: RunFolder
+    folder: RunFolderWriter
     metrics: dict
     history: dict
     model: keras.Model
@@ -74,7 +74,7 @@ def training_source(splits: Splits, config: Config, seed: int) -> AugmentedSeque
                              class_weight=config.training.class_weight)
 
 
-def fit(model: keras.Model, splits: Splits, config: Config, folder: RunFolder, tracker: MlflowTracker | None,
+def fit(model: keras.Model, splits: Splits, config: Config, folder: RunFolderWriter, tracker: MlflowTracker | None,
         verbose: int = 2, select_best: bool = True) -> dict:
     """Train; keep the best epoch by val_accuracy, or (``select_best=False``, no validation) the last one."""
     if select_best and len(splits.validation.y) == 0:
