@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from hil.report.results_log import ResultsLog, completed_indices
 from hil.targets import make_target
 from tofhil.atomic import write_text_atomic
 from tofhil.folders import ExportFolder, RunFolder
+from tofhil.processes import python_step
 
 
 @dataclass
@@ -182,18 +182,8 @@ def ensure_export(run: RunFolder) -> ExportFolder:
         if export.is_current_for(run):
             return export
     print(f"exporting {run.path} (python -m training export)", file=sys.stderr, flush=True)
-    result = subprocess.run([sys.executable, "-m", "training", "export", str(run.path)], capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        raise HilError(f"export of {run.path} failed: {step_error(result.stderr or result.stdout)}")
+    python_step("training", ["export", run.path], f"export of {run.path} failed", error=HilError)
     return ExportFolder.open(run.export_dir)
-
-
-def step_error(output: str) -> str:
-    """A ``python -m training`` step's own one-line error (``error: ...``), else its last line."""
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
-    return errors[-1] if errors else (lines[-1] if lines else "(no output)")
 
 
 def build_firmware(export: ExportFolder, board: str, variables: dict | None = None, scratch: Path | None = None):

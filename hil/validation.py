@@ -9,8 +9,6 @@ plugin both call :func:`run_validation` / its parts.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,9 +17,10 @@ from pathlib import Path
 from hil.errors import HilError
 from hil.model_request import check_model_request, default_output_dir, model_run_dir, step_arguments
 from hil.report.gates import GateThresholds
-from hil.runner import BoardOptions, BoardSession, ensure_export, step_error, validate
+from hil.runner import BoardOptions, BoardSession, ensure_export, validate
 from tofhil.boards import load_board
 from tofhil.folders import RunFolder
+from tofhil.processes import python_step
 from tofhil.per_layer_selection import PerLayerSelection, parse_per_layer
 from tofhil.validation_inputs import REFERENCES_NAME, TestFrames, ValidationInputs, read_arrays, read_inputs, \
     write_references
@@ -141,11 +140,9 @@ def make_inputs(run_dir: Path, overrides: list[str], limit: int | None, extra: l
     """Run ``python -m training hil-inputs`` (config, dataset, TensorFlow live there) and read what it wrote
     (``extra``: ``--model``/``--config``, which make ``run_dir`` a run-shaped folder first)."""
     with tempfile.TemporaryDirectory(prefix="tofhil-inputs-") as folder:
-        command = [sys.executable, "-m", "training", "hil-inputs", str(run_dir), "--to", folder,
-                   *(["--limit", str(limit)] if limit is not None else []), *extra, *overrides]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise HilError(f"the test set of {run_dir}: {step_error(result.stderr or result.stdout)}")
+        python_step("training", ["hil-inputs", run_dir, "--to", folder,
+                                 *(["--limit", str(limit)] if limit is not None else []), *extra, *overrides],
+                    f"the test set of {run_dir}", error=HilError)
         return read_inputs(Path(folder))
 
 

@@ -1,19 +1,15 @@
-"""The one interface of every flasher, and the subprocess runner they share (timeouts, output tail)."""
+"""The one interface of every flasher; their tools run through :mod:`tofhil.processes` (timeouts, output tail)."""
 from __future__ import annotations
 
 import abc
 import os
-import shlex
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import ClassVar
 
 from hil.errors import FlashError
-
-TAIL_LINES = 15
+from tofhil import processes
 
 
 class Flasher(abc.ABC):
@@ -101,35 +97,5 @@ def check_image(image: Path, formats: tuple[str, ...], flasher: str) -> Path:
 
 
 def run_tool(argv: list[str], timeout: float, what: str) -> str:
-    """Run a tool in its own process group; kill the whole group on timeout or Ctrl-C."""
-    command = shlex.join(argv)
-    try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                text=True, errors="replace", start_new_session=True)
-    except OSError as exc:
-        raise FlashError(f"{what}: cannot run {command}: {exc}") from exc
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        output = _kill(proc)
-        raise FlashError(f"{what} timed out after {timeout:g} s: {command}; output tail:\n{tail(output)}") from None
-    except BaseException:
-        _kill(proc)
-        raise
-    if proc.returncode != 0:
-        raise FlashError(f"{what} failed (exit code {proc.returncode}): {command}; output tail:\n{tail(output)}")
-    return output
-
-
-def tail(output: str | None, lines: int = TAIL_LINES) -> str:
-    kept = (output or "").rstrip().splitlines()[-lines:]
-    return "\n".join(kept) if kept else "(no output)"
-
-
-def _kill(proc: subprocess.Popen) -> str:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the tool's children too (they hold the output pipe)
-    except ProcessLookupError:
-        pass
-    output, _ = proc.communicate()
-    return output
+    """A flasher tool run to completion (:func:`tofhil.processes.run_tool`); its failure is a FlashError."""
+    return processes.run_tool(argv, what, error=FlashError, timeout=timeout)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hil.errors import FlashError
-from hil.flashers.base import ToolFlasher, tail
+from hil.flashers.base import ToolFlasher
+from tofhil.processes import tail
 
 
 class CubeProgrammerFlasher(ToolFlasher):

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from hil.errors import LinkError
-from hil.targets.processes import spawn, terminate
+from tofhil.processes import spawn, terminate
 from hil.targets.base import Target
 
 START_TIMEOUT_S = 10.0

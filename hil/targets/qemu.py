@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from hil.errors import HilError, LinkError
-from hil.targets.processes import spawn, terminate
+from tofhil.processes import spawn, terminate
 from hil.targets.base import Target
 
 START_TIMEOUT_S = 10.0

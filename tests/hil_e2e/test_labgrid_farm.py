@@ -22,7 +22,7 @@ from hil.errors import HilError
 from hil.farm.shards import FarmRequest
 from hil.farm.sharded import run_farm
 from hil.runner import BoardOptions, build_firmware, ensure_export
-from hil.targets.processes import spawn, terminate
+from tofhil.processes import spawn, terminate
 from tests.conftest import require
 from tests.hil_e2e.conftest import result_outputs
 

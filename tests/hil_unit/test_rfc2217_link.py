@@ -12,7 +12,7 @@ import time
 
 from hil.farm.labgrid_place import rfc2217_url
 from hil.links import open_link
-from hil.targets.processes import spawn, terminate
+from tofhil.processes import spawn, terminate
 from tests.conftest import require
 
 

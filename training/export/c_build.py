@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tofhil import processes
 from tofhil.c_flags import COMMON_FLAGS, DEFAULT_OPT
 from training.errors import ExportError
 from training.export.codegen import TEMPLATES_DIR
@@ -33,10 +33,9 @@ def find_tool(name: str) -> str:
 
 
 def run_tool(command: list[str], cwd: Path | None = None) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise ExportError(f"{' '.join(command)} failed:\n{result.stderr.strip()}")
-    return result.stdout
+    """A compiler or binutils run (:func:`tofhil.processes.run_tool`): its standard output; failing, an
+    ExportError with the command and its standard error's tail."""
+    return processes.run_tool(command, f"{Path(command[0]).name}", error=ExportError, cwd=cwd, merge_output=False)
 
 
 def library_sources(library_dir: Path) -> list[Path]:
