@@ -13,8 +13,8 @@ from hil.errors import HilError
 from hil.farm.frame_queue import FrameQueue
 from hil.farm.shards import Shard
 from hil.farm.worker import ResultsSink, ShardWorker
+from hil.frame_stream import frame_indices, progress_bar, write_run_meta
 from hil.report.results_log import ResultsLog, completed_indices
-from hil.runner import _frame_indices, _progress, _write_meta
 from tofhil.atomic import write_text_atomic
 
 MAX_RESTARTS = 3
@@ -32,10 +32,10 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
     if not resume and results.exists():
         raise HilError(f"{results} exists: pass --resume to continue that run, or another --output-dir")
     done = completed_indices(results) if resume else set()
-    indices = [i for i in _frame_indices(frames, references, mode) if i not in done]
+    indices = [i for i in frame_indices(frames, references, mode) if i not in done]
     queue, stop = FrameQueue(indices), threading.Event()
     log = ResultsLog(results)
-    bar = _progress(len(indices), len(done), progress, f"{len(shards)} boards {mode}")
+    bar = progress_bar(len(indices), len(done), progress, f"{len(shards)} boards {mode}")
     sink = ResultsSink(log, queue, bar)
     workers = [ShardWorker(shard, make_session, queue, sink, frames, references, mode, stop, max_restarts)
                for shard in shards]
@@ -109,7 +109,7 @@ def _write_merged_meta(workers: list[ShardWorker], frames, mode: str, output_dir
     alive = [worker for worker in workers if worker.session is not None and worker.session.client is not None]
     meta_path = output_dir / "run_meta.json"
     previous = json.loads(meta_path.read_text()).get("shards", {}) if meta_path.is_file() else {}
-    _write_meta(alive[0].session, frames, mode, output_dir, wall,
+    write_run_meta(alive[0].session, frames, mode, output_dir, wall,
                 sum(w.tally.bytes_sent for w in workers), sum(w.tally.bytes_received for w in workers), streamed)
     meta = json.loads(meta_path.read_text())
     shards = {}

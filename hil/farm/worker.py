@@ -14,7 +14,7 @@ from hil.doctor.judgments import cycle_count_problem
 from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.farm.frame_queue import FrameQueue
 from hil.farm.shards import Shard
-from hil.runner import _record, _request
+from hil.frame_stream import frame_record, frame_request
 
 # what a board that went away raises; anything else (a stale firmware, a stopped cycle counter) is not cured by
 # bringing the board up again
@@ -97,14 +97,14 @@ class ShardWorker(threading.Thread):
                 if index is None:
                     return
                 taken[index] = None
-                yield index, _request(self.frames, self.references, self.mode, index)
+                yield index, frame_request(self.frames, self.references, self.mode, index)
 
         try:
             for index, result, attempts in client.stream(requests()):
                 problem = None if result.status else cycle_count_problem(client.hello, [result.infer_ticks])
                 if problem:
                     raise HilError(f"frame {index}: {problem}")
-                record = _record(self.frames, index, result, attempts)
+                record = frame_record(self.frames, index, result, attempts)
                 record["board"] = shard.name
                 self.sink.append(record)
                 del taken[index]
