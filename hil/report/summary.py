@@ -172,8 +172,11 @@ def _resources_block(report: dict) -> str:
 
 
 def _gates_table(gate_results) -> str:
-    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit] for g in gate_results]
-    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit"],
+    """Each gate with what its measured value is: a fraction gate is judged on a bound of the figure's 95 %
+    confidence interval, so ``measured`` differs from the accuracy printed above it."""
+    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit, g.judged_on or ""]
+            for g in gate_results]
+    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit", "judged on"],
                                 disable_numparse=True)
 
 
