@@ -44,11 +44,11 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
     try:
         _bring_up(workers, mode)
         started = time.perf_counter()  # the streaming's wall time, as a single-board run's (bring-up apart)
-        for worker in workers:
-            if worker.came_up:  # a board that never came up is not brought up again
-                worker.start()
-        while any(worker.is_alive() for worker in workers):
-            for worker in workers:
+        started_workers = [worker for worker in workers if worker.came_up]  # one that never came up is not
+        for worker in started_workers:  # brought up again
+            worker.start()
+        while any(worker.is_alive() for worker in started_workers):
+            for worker in started_workers:
                 worker.join(0.2)
         wall = time.perf_counter() - started
         failed = [worker for worker in workers if worker.failure]
@@ -65,7 +65,8 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
         stop.set()
         queue.close()
         for worker in workers:
-            worker.join(5)
+            if worker.ident is not None:
+                worker.join(5)
         raise
     finally:
         log.close()

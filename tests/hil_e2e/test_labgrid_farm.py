@@ -68,11 +68,14 @@ class Lab:
             self.client("-p", place, "add-match", f"exp1/{place}/NetworkSerialPort")
             self.client("-p", place, "set-tags", f"board={BOARD}")
 
-    def _start_qemu(self) -> None:
+    def _start_qemu(self, from_thread: bool = False) -> None:
         log = self.root / f"qemu{len(self.qemus)}.log"
-        process = spawn(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none",
-                         "-icount", "shift=0", "-kernel", str(self.elf), "-serial", "null", "-serial", "pty"],
-                        stdin=subprocess.DEVNULL, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        command = ["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none", "-icount",
+                   "shift=0", "-kernel", str(self.elf), "-serial", "null", "-serial", "pty"]
+        # from a test's thread: no spawn() (its parent-death signal fires when the thread ends, and its
+        # preexec_fn is unsafe beside grpc's threads); close() stops it by PID
+        start = (lambda *a, **k: subprocess.Popen(*a, start_new_session=True, **k)) if from_thread else spawn
+        process = start(command, stdin=subprocess.DEVNULL, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         pty = _wait_for(lambda: re.findall(r"/dev/pts/\d+", log.read_text()), "QEMU's pty")[0]
         self.qemus.append(process)
         self.ptys.append(pty)
@@ -85,7 +88,7 @@ class Lab:
         """A new QEMU for place ``index`` (it gets a new pty): the exporter's YAML names the new pty and the
         exporter is restarted, as docs/board-farm.md tells a lab user to do."""
         terminate(self.qemus[index])
-        self._start_qemu()
+        self._start_qemu(from_thread=True)
         self.qemus[index], self.ptys[index] = self.qemus.pop(), self.ptys.pop()
         self.write_exporter_config()
         self.stop_exporter()
