@@ -72,7 +72,7 @@ def plan_shards(boards: list[str], parallel: int | None, places: list[str], rese
             raise HilError(f"--place {' '.join(places)}: a place is named twice")
         shards = [Shard(place, boards[0], place=place) for place in places]
         return shards + [Shard(f"reserved-{i + 1}", boards[0], reserve=reserve) for i in range(1 if reserve else 0)]
-    if reserve:
+    if reserve:  # "reserved-N" until the coordinator allocates a place; then named after it (sharded.held_places)
         return [Shard(f"reserved-{i + 1}", boards[0], reserve=reserve) for i in range(parallel or 1)]
     if parallel and parallel > 1:
         if len(boards) > 1:

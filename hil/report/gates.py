@@ -188,14 +188,21 @@ def _judge(name: str, threshold: float, measure, report: dict, evidence: str) ->
     if measured is None:
         message = (f"{name}: FAILED: nothing to judge ({what}); threshold {threshold:g} {measure.unit}; "
                    f"evidence: {evidence} ({measure.key})")
-        return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL, what)
+        return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL, _short(what))
     passed = measured >= threshold if name.startswith("min_") else measured <= threshold
     relation = (">=" if passed else "<") if name.startswith("min_") else ("<=" if passed else ">")
     verdict = "passed" if passed else "FAILED"
     message = (f"{name}: {verdict}: {what} = {measured:.6g} {measure.unit} {relation} threshold {threshold:g} "
                f"{measure.unit}; evidence: {evidence} ({measure.key})")
     return GateResult(name, passed, measured, threshold, measure.unit, evidence, message, PASS if passed else FAIL,
-                      what)
+                      _short(what))
+
+
+def _short(what: str) -> str:
+    """What a gate measured, for the gates table: up to the first ``;`` (the split's long name and the
+    postprocessing settings stay in the message)."""
+    head = what.split(";")[0]
+    return head + ")" if head.count("(") > head.count(")") else head
 
 
 def _threshold(name: str, value) -> float | None:
