@@ -115,8 +115,8 @@ def _write_merged_meta(workers: list[ShardWorker], frames, mode: str, output_dir
     alive = [worker for worker in workers if worker.session is not None and worker.session.client is not None]
     meta_path = output_dir / "run_meta.json"
     previous = json.loads(meta_path.read_text()).get("shards", {}) if meta_path.is_file() else {}
-    write_run_meta(alive[0].session, frames, mode, output_dir, wall,
-                sum(w.tally.bytes_sent for w in workers), sum(w.tally.bytes_received for w in workers), streamed)
+    write_run_meta(alive[0].session, frames, mode, output_dir, wall, sum(w.tally.bytes_sent for w in workers),
+                   sum(w.tally.bytes_received for w in workers), streamed)
     meta = json.loads(meta_path.read_text())
     shards = {}
     for worker in workers:
