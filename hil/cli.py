@@ -86,6 +86,8 @@ def cmd_build(args) -> int:
 
     image = build_firmware(ensure_export(_run_folder(args)), args.board)
     print(f"firmware for {args.board}: {image.project_dir}")
+    elf = getattr(image, "elf", None)  # what QEMU or a flasher loads (a host board runs an executable)
+    print(f"  elf: {elf}" if elf else f"  executable: {getattr(image, 'executable', None)}")
     print(f"  flash {image.flash_bytes} B, RAM {image.ram_bytes} B, model sha256 {image.model_sha256}")
     return 0
 

@@ -64,6 +64,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def board_count(text: str) -> int:
+    """``--parallel N``: a positive whole number of boards this machine can hold (hil.farm.shards.max_boards)."""
+    from hil.errors import HilError
+    from hil.farm.shards import check_board_count
+
+    value = positive_int(text)
+    try:
+        check_board_count(value)
+    except HilError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def positive_seconds(text: str) -> float:
     """A finite number of seconds > 0 (``--timeout``)."""
     try:
@@ -182,7 +195,7 @@ def farm_table() -> tuple[Option, ...]:
     """Several boards for one validation (docs/board-farm.md): the frames are sharded over them."""
     return (
         Option("parallel", "start N copies of the emulated --board and shard the frames over them "
-                           "(with --reserve: N places)", type=positive_int, metavar="N"),
+                           "(with --reserve: N places)", type=board_count, metavar="N"),
         Option("place", "labgrid place to acquire and validate on (repeat for several: the frames are sharded)",
                type=place_name, repeat=True, metavar="NAME"),
         Option("coordinator", "labgrid coordinator HOST:PORT (default: $LG_COORDINATOR, else 127.0.0.1:20408)",

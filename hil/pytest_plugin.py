@@ -85,11 +85,12 @@ def hil_farm(hil_request, hil_settings):
     if farm is None:
         yield None
         return
-    from hil.farm.sharded import held_places
+    from hil.farm.sharded import LABGRID_LOG, held_places
 
     with contextlib.ExitStack() as stack:
         shards = _clean_failure(lambda: farm.shards(hil_settings.board, hil_request.options.port))
-        leases = _clean_failure(lambda: stack.enter_context(held_places(shards, farm)))
+        shards, leases = _clean_failure(lambda: stack.enter_context(
+            held_places(shards, farm, hil_settings.output_dir / LABGRID_LOG)))
         yield shards, leases
 
 

@@ -8,9 +8,6 @@ arrive, ``references.npz``, ``run_meta.json``, ``serial.log``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,13 +18,12 @@ import serial
 from hil.doctor.judgments import cycle_count_problem, hello_clock_problem
 from hil.doctor.silent_board import explain_silent_board
 from hil.errors import DeviceTimeoutError, HilError, LinkError
+from hil.frame_stream import frame_indices, frame_record, frame_request, progress_bar, write_run_meta
 from hil.links import open_link
 from hil.links.serial_log import SerialLog
 from hil.protocol.client import DeviceClient
-from hil.protocol.messages import InferRaw, InferTensor
 from hil.report.results_log import ResultsLog, completed_indices
 from hil.targets import make_target
-from tofhil.atomic import write_text_atomic
 from tofhil.folders import ExportFolder, RunFolder
 from tofhil.processes import python_step
 
@@ -206,13 +202,13 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     hello = session.client.hello
     if mode == "raw" and not hello.has_preprocessing:
         raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
-    indices = [i for i in _frame_indices(frames, references, mode) if i not in done]
+    indices = [i for i in frame_indices(frames, references, mode) if i not in done]
     log, started = ResultsLog(output_dir / "results.jsonl"), time.perf_counter()
     sent_before = session.client.counters.bytes_sent
     received_before = session.client.counters.bytes_received
-    bar = _progress(len(indices), len(done), progress, f"{session.options.board} {mode}")
+    bar = progress_bar(len(indices), len(done), progress, f"{session.options.board} {mode}")
     try:
-        requests = ((i, _request(frames, references, mode, i)) for i in indices)
+        requests = ((i, frame_request(frames, references, mode, i)) for i in indices)
         resets = set(session.planned_resets)
         with session.link_broken_is_an_error("while streaming", output_dir / "results.jsonl"):
             _stream(session, requests, resets, log, bar, frames, on_frame)
@@ -220,7 +216,7 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
         log.close()
         bar.close()
     with session.link_broken_is_an_error("after streaming", output_dir / "results.jsonl"):
-        _write_meta(session, frames, mode, output_dir, time.perf_counter() - started,
+        write_run_meta(session, frames, mode, output_dir, time.perf_counter() - started,
                     session.client.counters.bytes_sent - sent_before,
                     session.client.counters.bytes_received - received_before, len(indices))
     return output_dir
@@ -232,7 +228,7 @@ def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_f
         problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
         if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
             raise HilError(f"frame {index}: {problem}")
-        record = _record(frames, index, result, attempts)
+        record = frame_record(frames, index, result, attempts)
         record["board"] = session.options.board  # which board computed it (a sharded run names each of its boards)
         log.append(record)
         bar.update(1)
@@ -241,86 +237,3 @@ def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_f
             session.restart()
         if on_frame:
             on_frame(index)
-
-
-def _frame_indices(frames, references: dict, mode: str) -> list[int]:
-    if mode == "raw":
-        return list(range(len(frames)))
-    return [i for i in range(len(frames)) if references["host_kept"][i]]  # a tensor exists for kept frames
-
-
-def _request(frames, references: dict, mode: str, i: int):
-    if mode == "raw":
-        raw = frames.raw
-        return InferRaw(tuple(int(v) for v in raw.distance_mm[i]), tuple(int(v) for v in raw.signal_per_spad[i]),
-                        tuple(int(v) for v in raw.target_status[i]), echo=True)
-    return InferTensor(tuple(int(v) for v in references["host_input"][i]))
-
-
-def _record(frames, index: int, result, attempts: int) -> dict:
-    ok = result.status == 0
-    return {"index": int(index), "file": str(frames.files[index]), "frame": int(frames.frames[index]),
-            "user": str(frames.users[index]), "session": str(frames.sessions[index]),
-            "label": int(frames.labels[index]), "status": "ok" if ok else "rejected",
-            "output": list(result.output) if ok else None,
-            "input": list(result.echoed_input) if result.echoed_input is not None else None,
-            "infer_ticks": int(result.infer_ticks), "preprocess_ticks": int(result.preprocess_ticks),
-            "attempts": int(attempts)}
-
-
-def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall: float, sent: int,
-                received: int, streamed: int) -> None:
-    hello = session.client.hello
-    stats = session.client.stats()
-    meta_path = output_dir / "run_meta.json"
-    previous = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    meta = {
-        "board": session.options.board, "board_kind": session.spec.kind, "mode": mode,
-        "split": frames.split, "frames": len(frames), "class_names": frames.class_names,
-        "run_dir": str(session.run.path), "export_dir": str(session.export.path),
-        "model_sha256": hello.model_sha256,
-        "hello": dataclasses.asdict(hello),
-        "timer_kind": hello.timer_kind, "timer_unit": hello.timer_unit,
-        # what the core clock is derived from: the tolerance beside every microsecond figure (hil.report.timing)
-        "clock_source": getattr(getattr(session.spec, "clock", None), "source", None),
-        "firmware": _firmware_meta(session.image),
-        "stats": dataclasses.asdict(stats),
-        "link": session.client.counters.to_dict(),
-        "wall_seconds": round(previous.get("wall_seconds", 0) + wall, 3),
-        "bytes_sent": previous.get("bytes_sent", 0) + sent,
-        "bytes_received": previous.get("bytes_received", 0) + received,
-        "frames_streamed": previous.get("frames_streamed", 0) + streamed,
-        "timings": session.timings,
-        "link_url": getattr(session.target, "link_url", None),
-        "link_wrapper": session.options.link_wrapper,
-        "injected_faults": session.injected_faults,
-    }
-    write_text_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
-
-
-def _firmware_meta(image) -> dict:
-    keys = ("flash_bytes", "ram_bytes", "elf", "board")
-    meta = {k: (str(getattr(image, k)) if k == "elf" else getattr(image, k, None)) for k in keys}
-    # what python -m hil compare shows: which bytes ran (the flashed .bin, or the host executable) and how
-    # they were compiled (the flags make recorded)
-    meta.update(firmware_identity(image))
-    return meta
-
-
-def firmware_identity(image) -> dict:
-    """``sha256`` of the image the board runs and the ``build_flags`` its ``make`` used (None when unknown)."""
-    from tofhil.firmware import BUILD_FLAGS_FILE
-
-    ran = getattr(image, "bin", None) or getattr(image, "executable", None)
-    sha256 = hashlib.sha256(Path(ran).read_bytes()).hexdigest() if ran and Path(ran).is_file() else None
-    project = getattr(image, "project_dir", None)
-    flags = Path(project) / BUILD_FLAGS_FILE if project else None
-    return {"sha256": sha256,
-            "build_flags": flags.read_text(encoding="utf-8").strip() if flags and flags.is_file() else None}
-
-
-def _progress(total: int, already: int, enabled: bool, label: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total + already, initial=already, disable=not enabled, unit="frame", desc=label,
-                file=sys.stderr, dynamic_ncols=True, mininterval=0.5)

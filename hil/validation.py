@@ -8,6 +8,7 @@ plugin both call :func:`run_validation` / its parts.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -195,8 +196,13 @@ def run_validation(request: ValidationRequest, session: BoardSession | None = No
     if farm is not None:  # several boards or labgrid places (hil/farm/)
         from hil.farm.sharded import run_farm
 
-        frames, references = prepare_frames(settings)
-        run_farm(farm, request.options, settings, frames, references, request.progress, request.resume)
+        try:  # the references are written once the places are held: a refused place leaves nothing behind
+            run_farm(farm, request.options, settings, None, None, request.progress, request.resume,
+                     prepare=lambda: prepare_frames(settings))
+        except HilError:
+            with contextlib.suppress(OSError):
+                settings.output_dir.rmdir()  # only when empty: the folder check made it
+            raise
         report, gates, summary = report_and_judge(settings.output_dir, settings.gates, settings.training_run,
                                                    settings.sweep)
         return ValidationOutcome(settings.output_dir, report, gates, summary)

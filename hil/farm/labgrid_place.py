@@ -12,16 +12,68 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from hil.errors import HilError, LinkError
 
 CALL_TIMEOUT_S = 30.0
-PORT_WAIT_S = 30.0  # an exporter restarting (ser2net started again on a new port) comes back within this
-REACQUIRE_AFTER_S = 3.0  # an exporter back without the place's resource acquired: acquire the place again
+# an exporter restarting comes back with its resource not yet given to the place: the coordinator gives it back
+# on its own resource sync (every 15 s) while the place stays held, and ser2net then serves it on a new port
+PORT_WAIT_S = 45.0
+REFRESH_AFTER_S = 3.0  # no serial port resource seen for this long: a fresh client view (it may be stale)
+
+
+class LabgridOutput(logging.Filter):
+    """What labgrid's client prints ("acquired place X", "released place X") and logs to the root logger
+    ("coordinator is unavailable: ...") from its event loop's thread: kept in ``lines`` for labgrid.log in
+    the output folder, not printed above the harness's own one-line messages."""
+
+    def __init__(self, thread: threading.Thread):
+        super().__init__()
+        self.thread, self.lines = thread, []
+        self._stdout = sys.stdout
+
+    def owns(self) -> bool:
+        return threading.get_ident() == self.thread.ident
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread.ident:
+            return True
+        self.lines.append(f"{record.levelname}: {record.getMessage()}")
+        return False
+
+    # a file-like stand-in for sys.stdout: the loop thread's prints are kept, every other thread's go through
+    def write(self, text: str) -> int:
+        if not self.owns():
+            return self._stdout.write(text)
+        self.lines.extend(line for line in text.splitlines() if line.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.owns():
+            self._stdout.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stdout, name)
+
+    def install(self) -> None:
+        logging.getLogger().addFilter(self)
+        sys.stdout = self
+
+    def remove(self) -> None:
+        logging.getLogger().removeFilter(self)
+        if sys.stdout is self:
+            sys.stdout = self._stdout
+
+    def write_to(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            with Path(path).open("a", encoding="utf-8") as log:
+                log.writelines(f"{line}\n" for line in self.lines)
 
 
 def rfc2217_url(host: str, port: int) -> str:
@@ -46,6 +98,8 @@ class LabgridClient:
         self.last_state = "not asked yet"
         self._refresh_lock, self._refreshed_at = threading.Lock(), 0.0
         self._thread = threading.Thread(target=self._serve, name="labgrid client", daemon=True)
+        self.output = LabgridOutput(self._thread)
+        self.output.install()
         self._thread.start()
         if not self._ready.wait(connect_timeout_s) or self._error is not None:
             cause = self._error or f"no answer within {connect_timeout_s:.0f} s"
@@ -185,6 +239,7 @@ class LabgridClient:
 
     def close(self) -> None:
         if self.loop is None:
+            self.output.remove()
             return
         if self.session is not None and self.loop.is_running():
             async def stop():
@@ -194,6 +249,7 @@ class LabgridClient:
                 asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
+        self.output.remove()
 
 
 @dataclass
@@ -206,26 +262,22 @@ class PlaceLease:
 
     def serial_url(self, wait_s: float = PORT_WAIT_S) -> str:
         """The place's RFC2217 URL, waiting up to ``wait_s`` for its exporter to serve it (a restarted
-        exporter starts ser2net on a new port)."""
+        exporter starts ser2net on a new port). The place stays held all along: the lock is the place's, not
+        the port's, so a reservation queued by someone else cannot take it in between."""
         started = time.monotonic()
-        unacquired_since = unknown_since = None
+        unknown_since = None
         while True:
             endpoint = self.client.serial_endpoint(self.name)
             if isinstance(endpoint, tuple):
                 return rfc2217_url(*endpoint)
             if endpoint is None:  # gone, or a stale view of a resource the exporter deleted and made again
                 unknown_since = unknown_since or time.monotonic()
-                if time.monotonic() - unknown_since > REACQUIRE_AFTER_S:
+                if time.monotonic() - unknown_since > REFRESH_AFTER_S:
                     with contextlib.suppress(HilError):
                         self.client.refresh()
                     unknown_since = None
-            if endpoint == "unacquired":
-                # the coordinator gives a restarted exporter's resources back to the place on its own sync
-                # (every 15 s) but may give up after a timeout; acquiring the place again does it at once
-                unacquired_since = unacquired_since or time.monotonic()
-                if time.monotonic() - unacquired_since > REACQUIRE_AFTER_S:
-                    self.reacquire()
-                    unacquired_since = None
+            # "unacquired": the exporter is back and the coordinator gives its resource to the held place on
+            # its next resource sync (every 15 s); releasing and acquiring again would open a gap for others
             if time.monotonic() - started > wait_s:
                 raise LinkError(f"place {self.name}: no serial port served within {wait_s:.0f} s (is its "
                                 f"exporter running? labgrid-client -p {self.name} show; last seen: "
@@ -233,20 +285,14 @@ class PlaceLease:
             time.sleep(0.25)
 
 
-    def reacquire(self) -> None:
-        """Release and acquire the place again (its resources then come from the exporter as it is now); the
-        holder's name is in the error if someone took it in between."""
-        with contextlib.suppress(HilError):
-            self.client.release(self.name)
-        self.client.acquire(self.name)
-
-
 @contextlib.contextmanager
-def hold_places(shards, coordinator: str):
+def hold_places(shards, coordinator: str, log_path: Path | None = None):
     """Acquire every shard's place (or wait for one through its reservation); yield ``{shard name: lease}``;
-    release them all whatever happens."""
+    release them all whatever happens. labgrid's own lines go to ``log_path`` once every place is held (a
+    refused place leaves nothing behind: its cause is the one-line error)."""
     client = LabgridClient(coordinator)
     leases: dict[str, PlaceLease] = {}
+    held = False
     try:
         for shard in shards:
             if shard.place:
@@ -262,7 +308,8 @@ def hold_places(shards, coordinator: str):
                     client.cancel_reservation(token)
                     raise
                 leases[shard.name] = PlaceLease(client, name, token)
-                print(f"{shard.name}: reserved and acquired place {name}", file=sys.stderr, flush=True)
+                print(f"reserved and acquired place {name} ({shard.reserve})", file=sys.stderr, flush=True)
+        held = True
         yield leases
     finally:
         for lease in leases.values():
@@ -271,3 +318,5 @@ def hold_places(shards, coordinator: str):
             if lease.token:
                 client.cancel_reservation(lease.token)
         client.close()
+        if held and log_path is not None and Path(log_path).parent.is_dir():
+            client.output.write_to(log_path)

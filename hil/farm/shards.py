@@ -9,6 +9,30 @@ from hil.errors import HilError
 
 EMULATED_KINDS = ("host", "qemu")  # a process the harness starts: N of them are N boards
 
+# A board holds about 7 of this process's file descriptors (its link, serial.log, the emulator's log and
+# pipes); pyserial waits on a link with select(), which takes descriptors below FD_SETSIZE (1024) only. 8 a
+# board and 64 kept for the rest of the process: --parallel 500 would fail mid-start with 146 boards up.
+FDS_PER_BOARD, FDS_KEPT, FD_SETSIZE = 8, 64, 1024
+
+
+def max_boards() -> int:
+    """The most boards one run can hold on this machine (its open-file limit, and select()'s 1024)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = FD_SETSIZE if soft == resource.RLIM_INFINITY else min(soft, FD_SETSIZE)
+    return max(1, (limit - FDS_KEPT) // FDS_PER_BOARD)
+
+
+def check_board_count(count: int) -> None:
+    """A one-line refusal of more boards than :func:`max_boards`, saying why."""
+    most = max_boards()
+    if count > most:
+        raise HilError(f"{count} boards: each holds about {FDS_PER_BOARD} of this process's file descriptors and "
+                       f"its link is waited on with select(), which takes descriptors below {FD_SETSIZE} (open-file "
+                       f"limit here: see ulimit -n); at most {most} boards in one run (on 2 cores more than 4 "
+                       "emulated boards add little: docs/board-farm.md)")
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -48,7 +72,7 @@ def plan_shards(boards: list[str], parallel: int | None, places: list[str], rese
             raise HilError(f"--place {' '.join(places)}: a place is named twice")
         shards = [Shard(place, boards[0], place=place) for place in places]
         return shards + [Shard(f"reserved-{i + 1}", boards[0], reserve=reserve) for i in range(1 if reserve else 0)]
-    if reserve:
+    if reserve:  # "reserved-N" until the coordinator allocates a place; then named after it (sharded.held_places)
         return [Shard(f"reserved-{i + 1}", boards[0], reserve=reserve) for i in range(parallel or 1)]
     if parallel and parallel > 1:
         if len(boards) > 1:

@@ -14,7 +14,9 @@ from hil.doctor.judgments import cycle_count_problem
 from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.farm.frame_queue import FrameQueue
 from hil.farm.shards import Shard
-from hil.runner import _record, _request
+from hil.frame_stream import frame_record, frame_request
+
+RESTART_BACKOFF_S = 1.0  # the first restart's wait; each further one waits twice as long
 
 # what a board that went away raises; anything else (a stale firmware, a stopped cycle counter) is not cured by
 # bringing the board up again
@@ -63,11 +65,14 @@ class ShardWorker(threading.Thread):
         self.session = None
         self.tally = ShardTally()
         self.failure: str | None = None  # why this board stopped before the queue was empty
+        self.came_up = False  # a board that never came up is listed as such, not restarted
+        self.waited_s = 0.0  # the restarts' back-off, in all
 
     def bring_up(self) -> None:
         """Open a fresh session (the first one, and after a loss): sticky failures stay with the old one."""
         self.session = self.make_session(self.shard)  # kept before open(): a half-started board is closed too
         self.session.open()
+        self.came_up = True
 
     def run(self) -> None:
         while self.queue.wait_for_work(self.stop):
@@ -77,8 +82,9 @@ class ShardWorker(threading.Thread):
                     self.bring_up()
                 self._stream(taken)
             except LOST_BOARD as exc:
+                gave_back = len(taken)
                 self._give_back(taken)
-                if not self._restart_allowed(exc):
+                if not self._restart_allowed(exc, gave_back):
                     return
             except Exception as exc:  # noqa: BLE001 - one board's defect must not take the others down
                 self._give_back(taken)
@@ -97,14 +103,14 @@ class ShardWorker(threading.Thread):
                 if index is None:
                     return
                 taken[index] = None
-                yield index, _request(self.frames, self.references, self.mode, index)
+                yield index, frame_request(self.frames, self.references, self.mode, index)
 
         try:
             for index, result, attempts in client.stream(requests()):
                 problem = None if result.status else cycle_count_problem(client.hello, [result.infer_ticks])
                 if problem:
                     raise HilError(f"frame {index}: {problem}")
-                record = _record(self.frames, index, result, attempts)
+                record = frame_record(self.frames, index, result, attempts)
                 record["board"] = shard.name
                 self.sink.append(record)
                 del taken[index]
@@ -120,23 +126,34 @@ class ShardWorker(threading.Thread):
             self.queue.give_back(list(taken))
             taken.clear()
 
-    def _restart_allowed(self, exc: Exception) -> bool:
+    def _restart_allowed(self, exc: Exception, gave_back: int) -> bool:
+        """Bring the board up again after a wait that doubles each time (1, 2, 4 s): a port that fails at once
+        (a place whose emulator died: ser2net still listens, each open is a broken pipe) must not spend every
+        restart within a second; a board back within a few seconds is used again."""
         cause = _cause(exc)
         self.tally.lost.append(cause)
         self._drop_session()
         if self.tally.restarts >= self.max_restarts:
-            self.failure = f"{cause} (given up after {self.tally.restarts} restarts)"
+            self.failure = (f"{cause} (given up after {self.tally.restarts} restarts over "
+                            f"{self.waited_s:.0f} s of waiting)")
             return False
         self.tally.restarts += 1
-        print(f"board {self.shard.name}: lost ({cause}); its unanswered frames went back to the queue; "
-              f"bringing it up again ({self.tally.restarts} of {self.max_restarts})", file=sys.stderr, flush=True)
-        time.sleep(min(2.0, 0.25 * self.tally.restarts))  # a port that comes back (USB, exporter) needs a moment
+        delay = RESTART_BACKOFF_S * 2 ** (self.tally.restarts - 1)
+        frames = f"its {plural(gave_back, 'unanswered frame')} went back to the queue; " if gave_back else ""
+        print(f"board {self.shard.name}: lost ({cause}); {frames}bringing it up again in {delay:g} s "
+              f"({self.tally.restarts} of {self.max_restarts})", file=sys.stderr, flush=True)
+        self.stop.wait(delay)  # Ctrl-C does not wait for it
+        self.waited_s += delay
         return True
 
     def _drop_session(self) -> None:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _cause(exc: Exception) -> str:

@@ -8,7 +8,8 @@ from hil.report.timing import convert_ticks, summary_stats
 
 
 def boards_section(data, frames) -> list[dict]:
-    """One row per board named in ``results.jsonl`` (frames of a log without board names: the meta's board).
+    """One row per board named in ``results.jsonl`` (frames of a log without board names: the meta's board),
+    then one per board of ``run_meta.json``'s ``shards`` that answered no frame (with its ``failure``).
     ``frames`` is :class:`hil.report.metrics.AlignedFrames` (row i = ``data.results[i]``)."""
     meta = data.meta
     names = np.array([r.board or meta.board for r in data.results], dtype=object)
@@ -37,4 +38,10 @@ def boards_section(data, frames) -> list[dict]:
             "restarts": shard.get("restarts", 0), "given_back": shard.get("given_back", 0),
             "place": shard.get("place"), "failure": shard.get("failure"),
         })
+    for name in sorted(set(shards) - set(names.tolist())):  # a board that answered no frame: never came up,
+        shard = shards[name] if isinstance(shards[name], dict) else {}  # or dropped out before its first
+        rows.append({"board": name, "frames": 0, "device_ok": 0, "accuracy": None, "exact_match": None,
+                     "latency_mean": None, "latency_p50": None, "frames_per_s": None, "bytes_per_s": None,
+                     "restarts": shard.get("restarts", 0), "given_back": shard.get("given_back", 0),
+                     "place": shard.get("place"), "failure": shard.get("failure")})
     return rows

@@ -55,6 +55,7 @@ class GateResult:
     evidence_path: str
     message: str
     status: str = PASS  # pass | fail | not applicable | off
+    judged_on: str = ""  # what ``measured`` is (a CI bound, not the figure itself, for the fraction gates)
 
 
 @dataclass(frozen=True)
@@ -187,13 +188,21 @@ def _judge(name: str, threshold: float, measure, report: dict, evidence: str) ->
     if measured is None:
         message = (f"{name}: FAILED: nothing to judge ({what}); threshold {threshold:g} {measure.unit}; "
                    f"evidence: {evidence} ({measure.key})")
-        return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL)
+        return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL, _short(what))
     passed = measured >= threshold if name.startswith("min_") else measured <= threshold
     relation = (">=" if passed else "<") if name.startswith("min_") else ("<=" if passed else ">")
     verdict = "passed" if passed else "FAILED"
     message = (f"{name}: {verdict}: {what} = {measured:.6g} {measure.unit} {relation} threshold {threshold:g} "
                f"{measure.unit}; evidence: {evidence} ({measure.key})")
-    return GateResult(name, passed, measured, threshold, measure.unit, evidence, message, PASS if passed else FAIL)
+    return GateResult(name, passed, measured, threshold, measure.unit, evidence, message, PASS if passed else FAIL,
+                      _short(what))
+
+
+def _short(what: str) -> str:
+    """What a gate measured, for the gates table: up to the first ``;`` (the split's long name and the
+    postprocessing settings stay in the message)."""
+    head = what.split(";")[0]
+    return head + ")" if head.count("(") > head.count(")") else head
 
 
 def _threshold(name: str, value) -> float | None:

@@ -142,17 +142,21 @@ def _latency_table(report: dict) -> str:
 
 
 def _boards_table(report: dict) -> str:
-    """Per board, when several shared the frames: the one that differs stands out."""
+    """Per board, when several shared the frames: the one that differs stands out, and one that dropped out or
+    never came up is listed with its cause."""
     boards = report.get("boards") or []
     if len(boards) < 2:
         return ""
     unit = (report["latency"]["inference"] or {}).get("unit", "")
+    notes = any(b.get("failure") for b in boards)
     rows = [[b["board"], b["frames"], percent(b["accuracy"]), percent(b["exact_match"]), _number(b["latency_mean"]),
              "-" if b["frames_per_s"] is None else f"{b['frames_per_s']:.1f}",
-             "-" if b["bytes_per_s"] is None else f"{b['bytes_per_s'] / 1000:.1f}", b["restarts"]]
+             "-" if b["bytes_per_s"] is None else f"{b['bytes_per_s'] / 1000:.1f}", b["restarts"],
+             *([b.get("failure") or ""] if notes else [])]
             for b in boards]
     return "per board\n" + tabulate(rows, headers=["board", "frames", "accuracy", "exact vs host",
-                                                    f"mean latency ({unit})", "frames/s", "link kB/s", "restarts"],
+                                                    f"mean latency ({unit})", "frames/s", "link kB/s", "restarts",
+                                                    *(["failure"] if notes else [])],
                                     disable_numparse=True)
 
 
@@ -172,8 +176,11 @@ def _resources_block(report: dict) -> str:
 
 
 def _gates_table(gate_results) -> str:
-    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit] for g in gate_results]
-    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit"],
+    """Each gate with what its measured value is: a fraction gate is judged on a bound of the figure's 95 %
+    confidence interval, so ``measured`` differs from the accuracy printed above it."""
+    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit, g.judged_on or ""]
+            for g in gate_results]
+    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit", "judged on"],
                                 disable_numparse=True)
 
 

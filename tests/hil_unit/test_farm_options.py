@@ -13,6 +13,9 @@ from hil.farm.shards import FarmRequest
 
 @pytest.mark.parametrize("argv, expected", [
     (["--parallel", "0"], "argument --parallel: expected a positive whole number, got '0'"),
+    # issue 28: 500 boards started until select() failed at descriptor 1024 and went on with 146
+    (["--parallel", "500"], "argument --parallel: 500 boards: each holds about 8 of this process's file "
+                            "descriptors and its link is waited on with select(), which takes descriptors below 1024"),
     (["--coordinator", "nohost"], "argument --coordinator: expected HOST:PORT of a labgrid coordinator"),
     (["--coordinator", "h:99999"], "argument --coordinator: expected HOST:PORT"),
     (["--reserve", "board"], "argument --reserve: expected tags KEY=VALUE"),

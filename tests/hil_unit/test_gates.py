@@ -56,6 +56,19 @@ def test_accuracy_is_judged_on_the_ci_lower_bound(tmp_path):
         assert text in result.message, text
 
 
+
+def test_the_gate_table_says_the_accuracy_gate_is_judged_on_the_ci_lower_bound(tmp_path):
+    """Issue 28: ``min_accuracy ... measured 0.2505`` beside an accuracy of 57.14 % reads as a contradiction
+    unless the table itself says what the measured value is."""
+    from hil.report.summary import summary_text
+
+    report = report_of(tmp_path, hand_case())
+    text = summary_text(report, evaluate_gates(report, GateThresholds(min_accuracy=0.5)))
+    table = text[text.index("gates\n"):]
+    assert "judged on" in table.splitlines()[1]
+    [row] = [line for line in table.splitlines() if line.startswith("min_accuracy")]
+    assert "0.2505" in row and "95 % CI lower bound of on-device accuracy (57.14 % on 7 frames" in row
+
 def test_failing_exact_agreement_and_latency_messages(tmp_path):
     report = report_of(tmp_path, hand_case())
     results = by_name(evaluate_gates(report, GateThresholds(min_accuracy=None, max_latency_ms=1.5)))
