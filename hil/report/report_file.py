@@ -39,6 +39,11 @@ def report_from_dict(content: dict, where: str = "report") -> HilReport:
     return _convert(HilReport, content, where)
 
 
+def section_from_dict(cls, content, where: str = "section"):
+    """One section typed on its own (a section builder's output, e.g. ``per_layer_section`` -> PerLayerSection)."""
+    return _convert(cls, content, where)
+
+
 def report_to_dict(report: HilReport) -> dict:
     """The JSON shape of the report, as the file holds it (schema :data:`REPORT_SCHEMA`)."""
     content = _to_json(report)
@@ -65,8 +70,7 @@ def read_report(path) -> HilReport:
     schema = content.get("schema")
     if isinstance(schema, bool) or schema not in READABLE_SCHEMAS:
         raise ReportFormatError(f"{path}: HIL report schema {schema!r}; this version of tof-hil reads schemas "
-                                f"{', '.join(map(str, READABLE_SCHEMAS))} (re-run `python -m hil report` or "
-                                f"`hil run` with the version that wrote it)")
+                                f"{', '.join(map(str, READABLE_SCHEMAS))}")
     return report_from_dict(content, str(path))
 
 
@@ -167,4 +171,4 @@ def _finite(value):
 
 
 __all__ = ["REPORT_FILE", "REPORT_SCHEMA", "READABLE_SCHEMAS", "ReportFormatError", "GateResult", "read_report",
-           "report_from_dict", "report_to_dict", "report_json"]
+           "report_from_dict", "report_to_dict", "section_from_dict", "report_json"]
