@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from hil.report.report_file import read_report
 from hil.runner import BoardOptions, BoardSession, build_firmware, ensure_export
 from hil.targets.host import HostTarget
