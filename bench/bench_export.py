@@ -54,12 +54,13 @@ def main() -> int:
                               inputs.representative, inputs.test_set)
         elapsed = time.perf_counter() - started
         tflite_bytes = result.tflite_path.stat().st_size
-    report = result.report
-    footprint, evaluation = report["footprint"] or {}, report["evaluation"] or {}
+    model_report = result.report
+    footprint, evaluation = model_report["footprint"] or {}, model_report["evaluation"] or {}
     rows = [["export time (run folder -> library + report)", f"{elapsed:.2f} s"],
             ["  of which quantize / codegen / evaluate / footprint",
-             " / ".join(f"{report['timings_s'][k]:.2f}" for k in ("quantize", "codegen", "evaluate", "footprint"))],
-            ["model_int8.tflite", f"{tflite_bytes} B, sha256 {report['model']['sha256'][:16]}..."],
+             " / ".join(f"{model_report['timings_s'][k]:.2f}"
+                        for k in ("quantize", "codegen", "evaluate", "footprint"))],
+            ["model_int8.tflite", f"{tflite_bytes} B, sha256 {model_report['model']['sha256'][:16]}..."],
             ["weights flash (int8)", f"{footprint.get('weights_bytes', 0) / 1024:.2f} KiB  (ST float: 10.75 KiB)"],
             ["code flash", f"{footprint.get('code_bytes', 0) / 1024:.2f} KiB  (ST: 14.37 KiB)"],
             ["total flash", f"{footprint.get('flash_kib')} KiB  (ST: 25.12 KiB, target <= 8)"],

@@ -18,6 +18,7 @@ from pathlib import Path
 from hil.errors import HilError
 from hil.model_request import check_model_request, default_output_dir, model_run_dir, step_arguments
 from hil.report.gates import GateThresholds
+from hil.report.report_type import HilReport
 from hil.runner import BoardOptions, BoardSession, ensure_export, validate
 from tofhil.boards import load_board
 from tofhil.folders import RunFolder
@@ -48,7 +49,7 @@ class ValidationRequest:
 @dataclass
 class ValidationOutcome:
     output_dir: Path
-    report: dict
+    report: HilReport
     gates: list
     summary: str
 
@@ -179,7 +180,7 @@ def report_and_judge(output_dir: Path, gates: GateThresholds, training_run: RunF
                        run_dir=training_run.path if training_run is not None else None)
     summary = summary_text(made.report, made.gates)
     if sweep:
-        summary = sweep_text(made.report.get("sweep")) + "\n\n" + summary
+        summary = sweep_text(made.report.sweep) + "\n\n" + summary
     return made.report, made.gates, summary
 
 

@@ -50,9 +50,9 @@ def run_evaluation(config: Config, model: str, output_dir: str | None = None,
     results = evaluate_splits(keras_model, {name: split}, class_names, folder.path)
     metrics = results[name]
     without = [c for c in class_names if metrics["per_class"][c]["support"] == 0]
-    report = {"model": str(resolve_model_path(model)), "config": config.source, "split": name,
-              "class_names": class_names, "classes_without_samples": without, "metrics": metrics}
-    folder.write_json("evaluation.json", report)
+    evaluation = {"model": str(resolve_model_path(model)), "config": config.source, "split": name,
+                  "class_names": class_names, "classes_without_samples": without, "metrics": metrics}
+    folder.write_json("evaluation.json", evaluation)
     log(per_class_table(metrics, class_names))
     log("")
     log(confusion_table(np.asarray(metrics["confusion_matrix"]), class_names))
@@ -61,12 +61,12 @@ def run_evaluation(config: Config, model: str, output_dir: str | None = None,
     log(accuracy_text(name, metrics))
     above = share_above_threshold(keras_model, split.x, config.postprocessing.threshold)
     if above is not None:
-        report["above_threshold"] = above
-        folder.write_json("evaluation.json", report)
+        evaluation["above_threshold"] = above
+        folder.write_json("evaluation.json", evaluation)
         log(f"{name} frames above the threshold {config.postprocessing.threshold:g} (postprocessing.threshold, "
             f"what ST's application shows): {100 * above['rate']:.2f} % ({above['count']}/{above['total']})")
     log(f"written to {folder.path}")
-    return report
+    return evaluation
 
 
 def share_above_threshold(keras_model, x: np.ndarray, threshold: float) -> dict | None:

@@ -4,11 +4,13 @@ Frames are paired by recording (:mod:`hil.compare.pairs`). "Outputs equal" means
 boards classified the frame, the same int8 output vector: the bit-exact claim the harness makes about a board.
 Accuracies are over the paired frames each board classified, with Wilson intervals; McNemar's test is over the
 frames both classified. Latency is over the frames both classified, in each board's own unit (the ratio B / A is
-of numbers, and says so when the units differ).
+of numbers, and says so when the units differ). Each folder's own ``hil_report.json`` (schema 1 or 2, read by
+:func:`hil.report.report_file.read_report`) adds what that run judged on all its frames: split, accuracy, gates.
 """
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from hil.compare.pairs import PairedFrames, pair_frames
 from hil.report.metrics import accuracy_entry
 from hil.report.per_layer import load_per_layer
 from hil.report.records import ValidationData, load_validation
+from hil.report.report_file import REPORT_FILE, read_report
 from hil.report.timing import PERCENTILES, UNITS, convert_ticks, summary_stats
 
 COMPARISON_SCHEMA = 1
@@ -33,6 +36,7 @@ def compare_folders(out_a, out_b, list_limit: int = 100) -> dict:
             "accuracy": accuracy_section(pairs),
             "latency": latency_section(data_a, data_b, pairs),
             "firmware": [firmware_entry(data_a), firmware_entry(data_b)],
+            "reports": [report_entry(data_a.out_dir), report_entry(data_b.out_dir)],
             "meta_differences": meta_differences(data_a.meta.raw, data_b.meta.raw)}
 
 
@@ -120,6 +124,20 @@ def firmware_entry(data: ValidationData) -> dict:
             "firmware_sha256": firmware.get("sha256"), "build_flags": firmware.get("build_flags"),
             "model_sha256": meta.model_sha256, "firmware_version": hello.get("firmware_version"),
             "flash_bytes": firmware.get("flash_bytes"), "ram_bytes": firmware.get("ram_bytes")}
+
+
+def report_entry(out_dir) -> dict | None:
+    """What the folder's own report says over all its frames; None for a folder without one (an interrupted
+    run). A report of a schema this code does not read stops the comparison with one line naming it."""
+    path = Path(out_dir) / REPORT_FILE
+    if not path.is_file():
+        return None
+    report = read_report(path)
+    device, gates = report.accuracy.device, report.gates or []
+    return {"path": str(path), "schema": report.schema, "split": report.split, "device_accuracy": device.accuracy,
+            "ci95": device.ci95, "frames": device.total,
+            "gates_judged": sum(1 for g in gates if g.status in ("pass", "fail")),
+            "gates_failed": [g.name for g in gates if g.status == "fail"]}
 
 
 def _flatten(value, prefix: str = "") -> dict:

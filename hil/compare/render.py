@@ -12,6 +12,7 @@ def comparison_text(comparison: dict, list_limit: int = 20) -> str:
     board_a, board_b = comparison["boards"]
     parts = [f"A: {comparison['a']} ({board_a})", f"B: {comparison['b']} ({board_b})", "",
              _outputs_text(comparison, list_limit), "", _accuracy_text(comparison), "",
+             _reports_text(comparison["reports"]), "",
              _latency_text(comparison["latency"]), "", _firmware_text(comparison["firmware"]), "",
              _meta_text(comparison["meta_differences"])]
     return "\n".join(parts)
@@ -58,6 +59,20 @@ def _accuracy_text(comparison: dict) -> str:
     return (f"{table}\nMcNemar ({test['method']}) on the {test['frames']} frames both classified: "
             f"{test['only_a_right']} right only on A, {test['only_b_right']} right only on B, "
             f"p = {test['p_value']:.4g}")
+
+
+def _reports_text(reports: list) -> str:
+    """Each folder's own hil_report.json: its verdict over all its frames (not only the paired ones)."""
+    lines = []
+    for side, entry in zip("AB", reports):
+        if entry is None:
+            lines.append(f"{side}: no hil_report.json (an interrupted run?)")
+            continue
+        failed = ", ".join(entry["gates_failed"]) or "none"
+        lines.append(f"{side}: hil_report.json (schema {entry['schema']}): on-device accuracy "
+                     f"{_percent(entry['device_accuracy'])} ({_interval(entry['ci95'])}, {entry['frames']} frames, "
+                     f"{entry['split']}); gates judged {entry['gates_judged']}, failed: {failed}")
+    return "\n".join(lines)
 
 
 def _latency_text(latency: dict) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from hil.report.report_type import CalibrationSection
 from tofhil.atomic import atomic_target
 from tofhil.calibration import reliability
 
@@ -23,35 +24,35 @@ def calibration_section(device_out: np.ndarray, ok: np.ndarray, labels: np.ndarr
     return reliability(probabilities, labels[ok])
 
 
-def calibration_line(section: dict | None, threshold: float | None) -> str:
-    if not section or section["ece"] is None:
+def calibration_line(section: CalibrationSection | None, threshold: float | None) -> str:
+    if not section or section.ece is None:
         return ""
-    line = (f"calibration (device, {section['frames']} frames): expected calibration error "
-            f"{100 * section['ece']:.2f} points, mean top probability {100 * section['mean_confidence']:.2f} % "
-            f"vs accuracy {100 * section['accuracy']:.2f} %")
+    line = (f"calibration (device, {section.frames} frames): expected calibration error "
+            f"{100 * section.ece:.2f} points, mean top probability {100 * section.mean_confidence:.2f} % "
+            f"vs accuracy {100 * section.accuracy:.2f} %")
     return line + (f"; reliability diagram: {RELIABILITY_FILE}" if threshold is not None else "")
 
 
-def plot_reliability(section: dict, threshold: float | None, title: str, path: Path) -> Path:
+def plot_reliability(section: CalibrationSection, threshold: float | None, title: str, path: Path) -> Path:
     """Accuracy per confidence bin against the diagonal, bin sizes below; the threshold marked."""
     figure = Figure(figsize=(6, 6), layout="constrained")
     top, bottom = figure.subplots(2, 1, height_ratios=(3, 1), sharex=True)
-    bins = section["bins"]
-    centres = [(b["low"] + b["high"]) / 2 for b in bins]
-    width = bins[0]["high"] - bins[0]["low"] if bins else 0.05
-    top.bar(centres, [b["accuracy"] for b in bins], width=width * 0.9, color="tab:blue", alpha=0.8,
+    bins = section.bins
+    centres = [(b.low + b.high) / 2 for b in bins]
+    width = bins[0].high - bins[0].low if bins else 0.05
+    top.bar(centres, [b.accuracy for b in bins], width=width * 0.9, color="tab:blue", alpha=0.8,
             label="accuracy in bin")
-    top.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "o", color="black", markersize=3,
+    top.plot([b.confidence for b in bins], [b.accuracy for b in bins], "o", color="black", markersize=3,
              label="(mean confidence, accuracy)")
     top.plot([0, 1], [0, 1], "--", color="gray", label="perfectly calibrated")
-    bottom.bar(centres, [b["frames"] for b in bins], width=width * 0.9, color="tab:gray")
+    bottom.bar(centres, [b.frames for b in bins], width=width * 0.9, color="tab:gray")
     for axes in (top, bottom):
         if threshold is not None:
             axes.axvline(threshold, color="tab:red", linestyle=":", label=f"threshold {threshold:g}")
         axes.grid(True, alpha=0.3)
     top.set_ylabel("accuracy")
     # the split's name is long ("validation split (held-out sessions of the run, 8 sessions)"): wrapped to fit
-    top.set_title("\n".join([*textwrap.wrap(title, 70), f"ECE {100 * section['ece']:.2f} points"]), fontsize=10)
+    top.set_title("\n".join([*textwrap.wrap(title, 70), f"ECE {100 * section.ece:.2f} points"]), fontsize=10)
     top.legend(fontsize=8, loc="upper left")
     bottom.set_xlabel("top probability (confidence)")
     bottom.set_ylabel("frames")

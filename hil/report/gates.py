@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.errors import HilError
+from hil.report.report_file import REPORT_FILE
+from hil.report.report_type import GateResult, HilReport
 from tofhil import gate_thresholds as thresholds
 from tofhil.board_parse import KINDS as BOARD_KINDS
 
@@ -46,79 +48,68 @@ class GateThresholds(thresholds.GateThresholds):
 
 
 @dataclass(frozen=True)
-class GateResult:
-    name: str
-    passed: bool | None  # None: off or not applicable, which is not a pass
-    measured: float | None
-    threshold: float | None
-    unit: str
-    evidence_path: str
-    message: str
-    status: str = PASS  # pass | fail | not applicable | off
-    judged_on: str = ""  # what ``measured`` is (a CI bound, not the figure itself, for the fraction gates)
-
-
-@dataclass(frozen=True)
 class GateMeasure:
     """What a gate reads from the report, in which unit, and on which board kinds it means something."""
 
     unit: str
-    key: str  # where in hil_report.json
+    key: str  # where in hil_report.json (said in the gate's message)
     boards: tuple[str, ...]
     why_not: str  # said when the board kind does not fit
-    read: Callable[[dict], tuple[float | None, str]]
+    read: Callable[[HilReport], tuple[float | None, str]]
 
 
-def _device_accuracy_low(report: dict):
-    entry = report["accuracy"]["device"]
-    if not entry["total"]:
+def _device_accuracy_low(report: HilReport):
+    entry = report.accuracy.device
+    if not entry.total:
         return None, "no frame classified on the device"
-    return entry["ci95"][0], (f"95 % CI lower bound of on-device accuracy ({100 * entry['accuracy']:.2f} % on "
-                              f"{entry['total']} frames; split: {entry['split']})")
+    return entry.ci95[0], (f"95 % CI lower bound of on-device accuracy ({100 * entry.accuracy:.2f} % on "
+                           f"{entry.total} frames; split: {entry.split})")
 
 
-def _exact_rate(report: dict):
-    exact = report["agreement"]["exact_match"]
-    if not exact["total"]:
+def _exact_rate(report: HilReport):
+    exact = report.agreement.exact_match
+    if not exact.total:
         return None, "no frame classified by both device and host"
-    return exact["rate"], f"device-vs-host exact-match rate ({exact['count']}/{exact['total']} frames)"
+    return exact.rate, f"device-vs-host exact-match rate ({exact.count}/{exact.total} frames)"
 
 
-def _shown(key: str, bound: int, what: str):
-    """A figure of what the user sees, judged on one bound of its 95 % CI (0: lower, 1: upper)."""
-    def read(report: dict):
-        section = report.get("shown")
-        entry = section[key] if section else None
-        if not entry or not entry["total"]:
+def _shown(pick: Callable, bound: int, what: str):
+    """A figure of what the user sees (``pick(section) -> Rate``), judged on one bound of its 95 % CI
+    (0: lower, 1: upper)."""
+    def read(report: HilReport):
+        section = report.shown
+        entry = pick(section) if section else None
+        if not entry or not entry.total:
             return None, f"no {what} in the report (no scored frame, or a model without class scores)"
-        spec = section["postprocessing"]
-        return entry["ci95"][bound], (f"95 % CI {('lower', 'upper')[bound]} bound of the {what} "
-                                      f"({100 * entry['rate']:.2f} % of {entry['total']} frames; threshold "
-                                      f"{spec['threshold']:g}, filter {spec['filter_length']})")
+        spec = section.postprocessing
+        return entry.ci95[bound], (f"95 % CI {('lower', 'upper')[bound]} bound of the {what} "
+                                   f"({100 * entry.rate:.2f} % of {entry.total} frames; threshold "
+                                   f"{spec.threshold:g}, filter {spec.filter_length})")
     return read
 
 
-def _slowest(unit_key: str, scale: float, what: str, tolerant: bool = False):
-    def read(report: dict):
-        block = report["latency"]["inference"]
-        stats = block.get(unit_key) if block else None
+def _slowest(pick: Callable, scale: float, what: str, tolerant: bool = False):
+    """The slowest inference in ``pick(latency block) -> Stats``."""
+    def read(report: HilReport):
+        block = report.latency.inference
+        stats = pick(block) if block else None
         if not stats:
             return None, "no inference latency in the report"
-        tolerance = block.get("us_tolerance") if tolerant else None
+        tolerance = block.us_tolerance if tolerant else None
         if tolerance:  # judged on the slowest the clock allows: a core running (tolerance) slow takes longer
-            return (stats["max"] * scale / (1 - tolerance),
-                    f"slowest inference of {stats['count']} frames, {what}, / {1 - tolerance:g} for the clock's "
+            return (stats.max * scale / (1 - tolerance),
+                    f"slowest inference of {stats.count} frames, {what}, / {1 - tolerance:g} for the clock's "
                     f"+-{100 * tolerance:g} %")
-        return stats["max"] * scale, f"slowest inference of {stats['count']} frames, {what}"
+        return stats.max * scale, f"slowest inference of {stats.count} frames, {what}"
     return read
 
 
-def _firmware(key: str):
-    def read(report: dict):
-        value = report["firmware"].get(key)
+def _firmware(pick: Callable, what: str, source: str):
+    def read(report: HilReport):
+        value = pick(report.firmware) if report.firmware else None
         if value is None:
-            return None, f"run_meta.json has no firmware.{key.replace('_kib', '_bytes')}"
-        return value, f"firmware {key.split('_')[0]} (whole image)"
+            return None, f"run_meta.json has no firmware.{source}"
+        return value, f"firmware {what} (whole image)"
     return read
 
 
@@ -128,20 +119,21 @@ MEASURES = {
     "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", BOARD_KINDS, "", _device_accuracy_low),
     "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", BOARD_KINDS, "", _exact_rate),
     "min_shown_accuracy": GateMeasure("fraction", "shown.shown_accuracy.ci95", BOARD_KINDS, "",
-                                      _shown("shown_accuracy", 0, "shown-label accuracy")),
+                                      _shown(lambda s: s.shown_accuracy, 0, "shown-label accuracy")),
     "max_no_posture_rate": GateMeasure("fraction", "shown.no_posture.ci95", BOARD_KINDS, "",
-                                       _shown("no_posture", 1, "'no posture' rate on frames holding a posture")),
+                                       _shown(lambda s: s.no_posture, 1,
+                                              "'no posture' rate on frames holding a posture")),
     "max_latency_ms": GateMeasure("ms", "latency.inference.us", REAL,
                                   "time is measured on real boards only; the emulator counts instructions "
                                   "(use max_instructions), the host's wall time says nothing of a board",
-                                  _slowest("us", 1e-3, "DWT cycles / core clock", tolerant=True)),
+                                  _slowest(lambda b: b.us, 1e-3, "DWT cycles / core clock", tolerant=True)),
     "max_instructions": GateMeasure("instructions", "latency.inference.stats", EMULATED,
                                     "instruction counts come from the emulator (QEMU -icount) only",
-                                    _slowest("stats", 1.0, "QEMU -icount instructions")),
+                                    _slowest(lambda b: b.stats, 1.0, "QEMU -icount instructions")),
     "max_flash_kib": GateMeasure("KiB", "firmware.flash_kib", MCU, "the host build is not a firmware image",
-                                 _firmware("flash_kib")),
+                                 _firmware(lambda f: f.flash_kib, "flash", "flash_bytes")),
     "max_ram_kib": GateMeasure("KiB", "firmware.ram_kib", MCU, "the host build is not a firmware image",
-                               _firmware("ram_kib")),
+                               _firmware(lambda f: f.ram_kib, "ram", "ram_bytes")),
 }
 
 
@@ -161,9 +153,9 @@ def parse_gate_overrides(items: Iterable[str]) -> dict[str, float | None]:
     return overrides
 
 
-def evaluate_gates(report: dict, gates: GateThresholds, evidence_path=None) -> list[GateResult]:
+def evaluate_gates(report: HilReport, gates: GateThresholds, evidence_path=None) -> list[GateResult]:
     """One result per gate, in declaration order; ``evidence_path`` defaults to the report's hil_report.json."""
-    evidence = str(evidence_path or Path(report["output_dir"]) / "hil_report.json")
+    evidence = str(evidence_path or Path(report.output_dir) / REPORT_FILE)
     results = []
     for name in gate_names():
         threshold = getattr(gates, name)
@@ -179,8 +171,8 @@ def failed_gates(results: Iterable[GateResult]) -> list[GateResult]:
     return [result for result in results if result.status == FAIL]
 
 
-def _judge(name: str, threshold: float, measure, report: dict, evidence: str) -> GateResult:
-    kind = report.get("board_kind", "?")
+def _judge(name: str, threshold: float, measure, report: HilReport, evidence: str) -> GateResult:
+    kind = report.board_kind or "?"
     if kind not in measure.boards:
         message = f"{name}: not applicable on a {kind} board ({measure.why_not})"
         return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
@@ -189,7 +181,8 @@ def _judge(name: str, threshold: float, measure, report: dict, evidence: str) ->
         message = (f"{name}: FAILED: nothing to judge ({what}); threshold {threshold:g} {measure.unit}; "
                    f"evidence: {evidence} ({measure.key})")
         return GateResult(name, False, None, threshold, measure.unit, evidence, message, FAIL, _short(what))
-    passed = measured >= threshold if name.startswith("min_") else measured <= threshold
+    # bool(): a numpy comparison's bool_ was written as the text "True" in schema 1
+    passed = bool(measured >= threshold if name.startswith("min_") else measured <= threshold)
     relation = (">=" if passed else "<") if name.startswith("min_") else ("<=" if passed else ">")
     verdict = "passed" if passed else "FAILED"
     message = (f"{name}: {verdict}: {what} = {measured:.6g} {measure.unit} {relation} threshold {threshold:g} "

@@ -1,4 +1,7 @@
-"""Every figure of the validation report, as one JSON-ready dict: ``build_report(data)``.
+"""Every figure of the validation report: ``build_report(data) -> HilReport``.
+
+Each section builder returns its JSON shape; :func:`hil.report.report_file.report_from_dict` types the whole
+(strictly: a key without its field in ``hil/report/report_type.py`` fails here, at the first build).
 
 Which frames count where: on-device accuracy over the frames the device classified (status ok); host
 accuracies over the received frames the host's filter kept; device-vs-host comparisons over the frames both
@@ -17,12 +20,11 @@ from hil.report.stedgeai import dequantize, stedgeai_rows, top1
 from hil.report.boards import boards_section
 from hil.report.calibration import calibration_section
 from hil.report.shown import shown_report
+from hil.report.report_file import REPORT_SCHEMA, report_from_dict
+from hil.report.report_type import HilReport
 from hil.report.sweep import sweep_section
 from hil.report.timing import footprint_section, interrupts_section, latency_section, link_section
 from tofhil.metrics import classification_metrics, wilson_interval
-
-REPORT_SCHEMA = 1
-
 
 @dataclass(frozen=True)
 class AlignedFrames:
@@ -115,11 +117,11 @@ def breakdown_section(frames: AlignedFrames, meta, split: str) -> dict:
     return breakdowns
 
 
-def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
+def build_report(data: ValidationData, list_limit: int = 1000) -> HilReport:
     meta, frames = data.meta, align(data)
     split = str(meta.raw.get("split") or "test")
     both = frames.both
-    return {
+    return report_from_dict({
         "schema": REPORT_SCHEMA, "output_dir": str(data.out_dir), "board": meta.board,
         "board_kind": meta.board_kind, "mode": meta.mode, "split": split, "model_sha256": meta.model_sha256,
         "run_dir": meta.run_dir, "class_names": list(meta.class_names),
@@ -144,7 +146,7 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> dict:
         "sweep": sweep_section(data),
         "calibration": calibration_section(frames.device_out, frames.device_ok, frames.labels, meta.output_scale,
                                            meta.output_zero_point),
-    }
+    }, f"the report of {data.out_dir}")
 
 
 def _frame_counts(data: ValidationData, frames: AlignedFrames) -> dict:

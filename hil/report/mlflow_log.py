@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from hil.report.report_type import HilReport
+
 DEFAULT_DB_NAME, DEFAULT_EXPERIMENT = "mlflow.db", "handposture"
 
 
@@ -32,44 +34,50 @@ def tracking_target(run_dir: Path) -> tuple[str, str]:
     return uri, (config.get("general") or {}).get("project_name") or DEFAULT_EXPERIMENT
 
 
-def report_metrics(report: dict) -> dict[str, float]:
+def report_metrics(report: HilReport) -> dict[str, float]:
     """The report's headline figures as flat MLflow metrics (only those that were measured)."""
     metrics = {}
-    for side, entry in report["accuracy"].items():
-        metrics[f"hil_{side}_accuracy"] = entry["accuracy"]
-        if entry["ci95"]:
-            metrics[f"hil_{side}_accuracy_ci95_low"], metrics[f"hil_{side}_accuracy_ci95_high"] = entry["ci95"]
-    metrics["hil_exact_match_rate"] = report["agreement"]["exact_match"]["rate"]
-    metrics["hil_top1_agreement"] = report["agreement"]["top1"]["rate"]
-    shown = report.get("shown")
-    for key in ("shown_accuracy", "no_posture", "above_threshold") if shown else ():
-        metrics[f"hil_{key}_rate"] = shown[key]["rate"]
-    for stage, block in report["latency"].items():
-        for unit_key, unit in (("stats", block and block["unit"]), ("us", "us")):
-            stats = block.get(unit_key) if block else None
-            for stat in ("mean", "p50", "p95", "p99", "max") if stats else ():
-                metrics[f"hil_{stage}_{unit}_{stat}"] = stats[stat]
-    metrics["hil_frames_per_s"] = report["link"]["frames_per_s"]
-    metrics["hil_bytes_per_s"] = report["link"]["bytes_per_s"]
-    for key in ("flash_bytes", "ram_bytes", "stack_used_bytes"):
-        metrics[f"hil_firmware_{key}"] = report["firmware"][key]
+    for side, entry in report.accuracy.sides():
+        metrics[f"hil_{side}_accuracy"] = entry.accuracy
+        if entry.ci95:
+            metrics[f"hil_{side}_accuracy_ci95_low"], metrics[f"hil_{side}_accuracy_ci95_high"] = entry.ci95
+    metrics["hil_exact_match_rate"] = report.agreement.exact_match.rate
+    metrics["hil_top1_agreement"] = report.agreement.top1.rate
+    shown = report.shown
+    if shown:
+        metrics.update({"hil_shown_accuracy_rate": shown.shown_accuracy.rate,
+                        "hil_no_posture_rate": shown.no_posture.rate,
+                        "hil_above_threshold_rate": shown.above_threshold.rate})
+    for stage, block in report.latency.stages():
+        for stats, unit in ((block.stats, block.unit), (block.us, "us")) if block else ():
+            if stats:
+                metrics.update({f"hil_{stage}_{unit}_{name}": value for name, value in
+                                (("mean", stats.mean), ("p50", stats.p50), ("p95", stats.p95), ("p99", stats.p99),
+                                 ("max", stats.max))})
+    if report.link:
+        metrics["hil_frames_per_s"] = report.link.frames_per_s
+        metrics["hil_bytes_per_s"] = report.link.bytes_per_s
+    if report.firmware:
+        metrics.update({"hil_firmware_flash_bytes": report.firmware.flash_bytes,
+                        "hil_firmware_ram_bytes": report.firmware.ram_bytes,
+                        "hil_firmware_stack_used_bytes": report.firmware.stack_used_bytes})
     return {key: float(value) for key, value in metrics.items() if isinstance(value, (int, float))}
 
 
-def log_report(output_dir, report: dict, run_dir=None, gate_results=None) -> str | None:
+def log_report(output_dir, report: HilReport, run_dir=None, gate_results=None) -> str | None:
     """Log every file of the output folder but the bulky logs (``*.log`` stay on disk) with the report's metrics."""
     files = sorted(p for p in Path(output_dir).iterdir() if p.is_file() and p.suffix != ".log"
                    and not p.name.startswith("."))
     return log_report_to_mlflow(report, files, run_dir, gate_results)
 
 
-def log_report_to_mlflow(report: dict, files, run_dir=None, gate_results=None,
+def log_report_to_mlflow(report: HilReport, files, run_dir=None, gate_results=None,
                          tracking_uri: str | None = None, experiment: str | None = None) -> str | None:
     """The new MLflow run id, or ``None`` (with a warning) when tracking failed or had no run folder."""
-    run_dir = run_dir or report.get("run_dir")
+    run_dir = run_dir or report.run_dir
     if run_dir is None and tracking_uri is None:
         warnings.warn(f"no run folder known: HIL report not tracked in MLflow; files stay in "
-                      f"{report['output_dir']}", stacklevel=2)
+                      f"{report.output_dir}", stacklevel=2)
         return None
     default_uri, default_experiment = tracking_target(Path(run_dir or "."))
     uri, experiment = tracking_uri or default_uri, experiment or default_experiment
@@ -77,11 +85,11 @@ def log_report_to_mlflow(report: dict, files, run_dir=None, gate_results=None,
         return _log(report, [Path(f) for f in files], run_dir, gate_results or [], uri, experiment)
     except Exception as exc:  # tracking must never lose a finished validation
         warnings.warn(f"MLflow tracking at {uri} failed ({type(exc).__name__}: {exc}); the report stays in "
-                      f"{report['output_dir']}", stacklevel=2)
+                      f"{report.output_dir}", stacklevel=2)
         return None
 
 
-def _log(report: dict, files: list[Path], run_dir, gate_results, uri: str, experiment: str) -> str:
+def _log(report: HilReport, files: list[Path], run_dir, gate_results, uri: str, experiment: str) -> str:
     mlflow = _mlflow()
     mlflow.set_tracking_uri(uri)
     if mlflow.get_experiment_by_name(experiment) is None:
@@ -90,12 +98,12 @@ def _log(report: dict, files: list[Path], run_dir, gate_results, uri: str, exper
             location = (Path(run_dir).resolve().parent / "mlartifacts").as_uri()
         mlflow.create_experiment(experiment, artifact_location=location)
     parent = _training_run_id(mlflow, experiment, run_dir) if run_dir else None
-    tags = {"hil.board": report["board"], "hil.mode": report["mode"], "hil.split": report["split"],
-            "hil.output_dir": report["output_dir"], "model_sha256": report.get("model_sha256") or "-"}
+    tags = {"hil.board": report.board, "hil.mode": report.mode, "hil.split": report.split,
+            "hil.output_dir": report.output_dir, "model_sha256": report.model_sha256 or "-"}
     if parent:
         tags.update({"mlflow.parentRunId": parent, "training_run_id": parent})
     tags.update({f"gate.{g.name}": g.status for g in gate_results})
-    run_name = f"hil-{report['board']}-{report['mode']}-{Path(report['output_dir']).name}"
+    run_name = f"hil-{report.board}-{report.mode}-{Path(report.output_dir).name}"
     with mlflow.start_run(experiment_id=mlflow.get_experiment_by_name(experiment).experiment_id,
                           run_name=run_name, tags=tags) as run:
         mlflow.log_metrics(report_metrics(report))

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from hil.report.records import RunMeta
+from hil.report.report_type import PerLayerSection
 from hil.report.timing import UNITS, convert_ticks
 from tofhil.atomic import atomic_target
 from tofhil.validation_inputs import read_arrays
@@ -99,29 +100,29 @@ def per_layer_section(arrays: dict | None, meta: RunMeta) -> dict | None:
             all(r["exact_frames"] == r["frames"] for r in rows)}
 
 
-def per_layer_text(section: dict | None) -> str:
+def per_layer_text(section: PerLayerSection | None) -> str:
     """The summary's block: first differing layer (with its heat map), then the per-layer table."""
     if not section:
         return ""
-    first = section["first_difference"]
+    first = section.first_difference
     if first is None:
-        lines = [f"per-layer comparison ({section['frames']} frames, BUILTIN_REF intermediate tensors): "
+        lines = [f"per-layer comparison ({section.frames} frames, BUILTIN_REF intermediate tensors): "
                  "every layer equals the host's on every frame"]
     else:
-        lines = [f"per-layer comparison ({section['frames']} frames, BUILTIN_REF intermediate tensors): "
-                 f"FIRST DIFFERING LAYER {first['layer']} {first['opcode']} ({first['name'][:60]}), "
-                 f"max abs diff {first['max_abs_diff']:g}, {100 * first['elements_differing_share']:.1f} % of its "
-                 f"elements, first difference on {first['frames_first_here']} of {section['frames']} frames "
-                 f"(example: frame {first['example_frame']})"]
-        if first["heat_map"]:
-            lines.append(f"heat map of |device - host| at layer {first['layer']} (max over channels; "
-                         f"' ' = 0 .. '@' = {first['max_abs_diff']:g}):")
-            lines.extend("  |" + _shade_row(row, first["max_abs_diff"]) + "|" for row in first["heat_map"])
-    unit = section["unit"]
-    table = [[r["layer"], r["opcode"], r["shape"], f"{r['exact_frames']}/{r['frames']}",
-              f"{100 * r['elements_differing_share']:.2f} %", f"{r['max_abs_diff']:g}",
-              _num(r["time_mean"]), _num(r["time_p95"]),
-              "-" if r["time_share"] is None else f"{100 * r['time_share']:.1f} %"] for r in section["layers"]]
+        lines = [f"per-layer comparison ({section.frames} frames, BUILTIN_REF intermediate tensors): "
+                 f"FIRST DIFFERING LAYER {first.layer} {first.opcode} ({first.name[:60]}), "
+                 f"max abs diff {first.max_abs_diff:g}, {100 * first.elements_differing_share:.1f} % of its "
+                 f"elements, first difference on {first.frames_first_here} of {section.frames} frames "
+                 f"(example: frame {first.example_frame})"]
+        if first.heat_map:
+            lines.append(f"heat map of |device - host| at layer {first.layer} (max over channels; "
+                         f"' ' = 0 .. '@' = {first.max_abs_diff:g}):")
+            lines.extend("  |" + _shade_row(row, first.max_abs_diff) + "|" for row in first.heat_map)
+    unit = section.unit
+    table = [[r.layer, r.opcode, r.shape, f"{r.exact_frames}/{r.frames}",
+              f"{100 * r.elements_differing_share:.2f} %", f"{r.max_abs_diff:g}",
+              _num(r.time_mean), _num(r.time_p95),
+              "-" if r.time_share is None else f"{100 * r.time_share:.1f} %"] for r in section.layers]
     headers = ["layer", "op", "shape", "exact frames", "elements differing", "max |diff|", f"mean ({unit})",
                f"p95 ({unit})", "share"]
     lines.append(tabulate(table, headers, disable_numparse=True))
@@ -137,23 +138,23 @@ def _num(value) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
-def plot_layer_profile(section: dict, path: Path) -> Path:
+def plot_layer_profile(section: PerLayerSection, path: Path) -> Path:
     """Horizontal bars: mean time per layer with its p95 as a whisker; the first differing layer in red."""
-    rows = section["layers"]
+    rows = section.layers
     figure = Figure(figsize=(7, 1.2 + 0.45 * len(rows)), layout="constrained")
     axes = figure.add_subplot()
-    first = (section["first_difference"] or {}).get("layer")
-    means = [r["time_mean"] or 0.0 for r in rows]
-    whiskers = [max(0.0, (r["time_p95"] or 0.0) - (r["time_mean"] or 0.0)) for r in rows]
-    colours = ["tab:red" if r["layer"] == first else "tab:blue" for r in rows]
-    labels = [f"{r['layer']} {r['opcode']}" for r in rows]
+    first = section.first_difference.layer if section.first_difference else None
+    means = [r.time_mean or 0.0 for r in rows]
+    whiskers = [max(0.0, (r.time_p95 or 0.0) - (r.time_mean or 0.0)) for r in rows]
+    colours = ["tab:red" if r.layer == first else "tab:blue" for r in rows]
+    labels = [f"{r.layer} {r.opcode}" for r in rows]
     axes.barh(labels, means, xerr=[np.zeros(len(rows)), whiskers], color=colours, alpha=0.85)
     for y, r in enumerate(rows):
-        share = "" if r["time_share"] is None else f" {100 * r['time_share']:.1f} %"
+        share = "" if r.time_share is None else f" {100 * r.time_share:.1f} %"
         axes.text(means[y], y, share, va="center", fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlabel(f"mean per layer, {section['unit_label']} (whisker: p95)")
-    axes.set_title(f"per-layer profile ({section['frames']} frames)", fontsize=10)
+    axes.set_xlabel(f"mean per layer, {section.unit_label} (whisker: p95)")
+    axes.set_title(f"per-layer profile ({section.frames} frames)", fontsize=10)
     axes.grid(True, axis="x", alpha=0.3)
     with atomic_target(path) as temporary:
         figure.savefig(temporary, dpi=100)

@@ -10,15 +10,16 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from hil.report.report_type import HilReport
 from tofhil.atomic import atomic_target
 from tofhil.plots import plot_confusion_matrix
 
 
-def plot_device_confusion(report: dict, path: Path) -> Path:
-    device = report["classification"]["device"]
-    title = f"on device: {report['board']} ({report['mode']} mode), {report['split']}"
+def plot_device_confusion(report: HilReport, path: Path) -> Path:
+    device = report.classification.device
+    title = f"on device: {report.board} ({report.mode} mode), {report.split}"
     with atomic_target(path) as temporary:
-        plot_confusion_matrix(np.asarray(device["confusion_matrix"]), report["class_names"], temporary, title=title)
+        plot_confusion_matrix(np.asarray(device.confusion_matrix), report.class_names, temporary, title=title)
     return Path(path)
 
 

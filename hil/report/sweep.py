@@ -10,6 +10,7 @@ import numpy as np
 from tabulate import tabulate
 
 from hil.report.records import ValidationData
+from hil.report.report_type import SweepSection
 from hil.report.shown import device_outputs, device_sequence
 from tofhil.postprocessing import decide, int8_threshold, replay
 
@@ -42,17 +43,17 @@ def sweep_section(data: ValidationData, thresholds=THRESHOLDS, lengths=FILTER_LE
     return {"per_frame_accuracy": per_frame, "keep_last_valid": spec.keep_last_valid, "points": points}
 
 
-def sweep_text(section: dict | None) -> str:
+def sweep_text(section: SweepSection | None) -> str:
     if not section:
         return "threshold sweep: not available (the model has no class scores)"
-    lengths = sorted({p["filter_length"] for p in section["points"]})
+    lengths = sorted({p.filter_length for p in section.points})
     by_threshold = {}
-    for point in section["points"]:
-        by_threshold.setdefault(point["threshold"], {})[point["filter_length"]] = point
-    rows = [[f"{threshold:g}", *(f"{_pct(cells[n]['shown_accuracy'])} / {_pct(cells[n]['no_posture'])}"
+    for point in section.points:
+        by_threshold.setdefault(point.threshold, {})[point.filter_length] = point
+    rows = [[f"{threshold:g}", *(f"{_pct(cells[n].shown_accuracy)} / {_pct(cells[n].no_posture)}"
                                  for n in lengths)] for threshold, cells in by_threshold.items()]
     head = (f"threshold sweep (shown accuracy / 'no posture' on frames holding a posture; per-frame accuracy "
-            f"{_pct(section['per_frame_accuracy'])}; keep last valid {str(section['keep_last_valid']).lower()}; "
+            f"{_pct(section.per_frame_accuracy)}; keep last valid {str(section.keep_last_valid).lower()}; "
             f"one stream replayed, hil_report.json 'sweep')")
     return head + "\n" + tabulate(rows, headers=["threshold", *(f"filter {n}" for n in lengths)],
                                   disable_numparse=True)

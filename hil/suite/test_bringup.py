@@ -4,16 +4,17 @@ from __future__ import annotations
 
 def test_board_runs_the_runs_model(hil_board, record_property):
     hello, export = hil_board.client.hello, hil_board.export
-    report = export.report()
+    model_report = export.report()  # the export's model_report.json, not the HIL report
+    model = model_report["model"]
     record_property("board", hello.board)
     record_property("firmware_version", hello.firmware_version)
     assert hello.model_sha256 == export.model_sha256(), "the client refuses a stale firmware; this must hold"
-    assert hello.input_size == _size(report["model"]["input"]["shape"])
-    assert hello.output_size == _size(report["model"]["output"]["shape"])
-    assert hello.input_zero_point == report["model"]["input"]["zero_point"]
-    assert hello.output_zero_point == report["model"]["output"]["zero_point"]
-    assert abs(hello.input_scale - report["model"]["input"]["scale"]) <= 1e-6 * report["model"]["input"]["scale"]
-    assert hello.has_preprocessing == (report.get("preprocessing") is not None)
+    assert hello.input_size == _size(model["input"]["shape"])
+    assert hello.output_size == _size(model["output"]["shape"])
+    assert hello.input_zero_point == model["input"]["zero_point"]
+    assert hello.output_zero_point == model["output"]["zero_point"]
+    assert abs(hello.input_scale - model["input"]["scale"]) <= 1e-6 * model["input"]["scale"]
+    assert hello.has_preprocessing == (model_report.get("preprocessing") is not None)
 
 
 def test_firmware_fits_the_board(hil_board, record_property):

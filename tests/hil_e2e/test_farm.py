@@ -19,6 +19,7 @@ import pytest
 from hil.errors import HilError
 from hil.farm.shards import plan_shards
 from hil.farm.sharded import validate_sharded
+from hil.report.report_file import read_report
 from hil.runner import BoardOptions, BoardSession
 from tests.conftest import require
 from tests.hil_e2e.conftest import result_outputs
@@ -149,6 +150,6 @@ def test_boards_lost_for_good_end_in_exit_2_with_one_line_and_resume_finishes(ti
     indices = [r["index"] for r in _records(out)]
     assert sorted(indices) == list(range(limit))  # every frame once
     assert all(single[key] == value for key, value in _by_frame(out).items())  # equal to the single board's
-    report = json.loads((out / "hil_report.json").read_text())
-    assert report["frames"]["complete"] and len(report["boards"]) == 2
+    report = read_report(out)
+    assert report.frames.complete and len(report.boards) == 2
     assert "per board" in stdout

@@ -15,6 +15,7 @@ import pytest
 
 from hil.errors import DeviceTimeoutError
 from hil.protocol.messages import InferTensor
+from hil.report.report_file import read_report
 from hil.runner import BoardOptions, BoardSession
 from tests.conftest import require
 from tofhil.folders import RunFolder
@@ -47,7 +48,7 @@ def _outputs(out: Path) -> dict[int, tuple]:
 def clean_results(tiny_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("clean") / "hil"
     _hil_run(tiny_runs[0], out, "host")
-    return _outputs(out), json.loads((out / "hil_report.json").read_text())
+    return _outputs(out), read_report(out)
 
 
 @pytest.mark.parametrize("board, faults", [("host", BURSTY), ("qemu-stm32f405", BURSTY), ("host", INDEPENDENT)])
@@ -62,9 +63,9 @@ def test_faulty_link_and_two_resets_change_no_result(board, faults, tiny_runs, c
     _hil_run(tiny_runs[0], out, board, "--link", faults.format(seed=7, resets=resets), "--timeout", "0.5",
              "--attempts", "20")
     assert _outputs(out) == clean  # every frame exactly once, identical to the clean run
-    report = json.loads((out / "hil_report.json").read_text())
-    assert report["accuracy"]["device"] == clean_report["accuracy"]["device"]
-    recovery, injected = report["link"]["recovery"], report["link"]["injected_faults"]
+    report = read_report(out)
+    assert report.accuracy.device == clean_report.accuracy.device
+    recovery, injected = report.link.recovery, report.link.injected_faults  # as the link counted (dicts)
     assert injected["dropped"] > 0 and injected["corrupted"] > 0
     assert recovery["resets"] == 2
     assert recovery["retries"] > 0 and recovery["resyncs"] > 0
@@ -105,8 +106,8 @@ def test_killed_run_resumes_without_losing_or_repeating_a_frame(tiny_runs, clean
     assert not (out / "hil_report.json").exists()
     _hil_run(tiny_runs[0], out, "host", "--resume")
     assert _outputs(out) == clean
-    report = json.loads((out / "hil_report.json").read_text())
-    for key in ("accuracy", "agreement", "classification", "raw_mode"):
-        assert report[key] == clean_report[key], key
+    report = read_report(out)
+    for section in ("accuracy", "agreement", "classification", "raw_mode"):
+        assert getattr(report, section) == getattr(clean_report, section), section
     count = ("expected", "received", "complete", "device_ok", "device_rejected", "compared")
-    assert {k: report["frames"][k] for k in count} == {k: clean_report["frames"][k] for k in count}
+    assert {k: getattr(report.frames, k) for k in count} == {k: getattr(clean_report.frames, k) for k in count}

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from hil.cli import main as hil_main
+from hil.report.report_file import read_report
 from tests.conftest import require
 from tests.hil_e2e.conftest import result_outputs
 from tofhil.validation_inputs import read_arrays
@@ -59,10 +60,10 @@ def host_runs(model_files, model_config, tmp_path_factory) -> dict[str, Path]:
 
 
 def assert_device_equals_reference(out: Path) -> None:
-    report = json.loads((out / "hil_report.json").read_text())
-    assert report["agreement"]["frames"] > 0
-    exact = report["agreement"]["exact_match"]
-    assert exact["count"] == exact["total"] and exact["rate"] == 1.0
+    report = read_report(out)
+    assert report.agreement.frames > 0
+    exact = report.agreement.exact_match
+    assert exact.count == exact.total and exact.rate == 1.0
     references = read_arrays(out / "references.npz")
     for index, (status, output, _) in result_outputs(out).items():
         if status == "ok":

@@ -34,16 +34,16 @@ def test_report_names_the_planted_faulty_layer_first(board, fault_op, opcode, fr
         outcome = run_validation(request, session.open())
     finally:
         session.close()
-    section = outcome.report["per_layer"]
-    first = section["first_difference"]
+    section = outcome.report.per_layer
+    first = section.first_difference
     if fault_op is None:
-        assert first is None and section["all_layers_exact"]
-        assert section["frames"] == outcome.report["frames"]["received"] > 0  # "all": every streamed frame
-        assert outcome.report["agreement"]["exact_match"]["rate"] == 1.0
+        assert first is None and section.all_layers_exact
+        assert section.frames == outcome.report.frames.received > 0  # "all": every streamed frame
+        assert outcome.report.agreement.exact_match.rate == 1.0
         return
-    assert section["frames"] > 0, "the planted fault changed no output"
-    assert (first["layer"], first["opcode"]) == (fault_op, opcode)
-    assert first["max_abs_diff"] >= 1 and first["elements_differing_share"] > 0
-    assert all(row["exact_frames"] == row["frames"] for row in section["layers"][:fault_op])
+    assert section.frames > 0, "the planted fault changed no output"
+    assert (first.layer, first.opcode) == (fault_op, opcode)
+    assert first.max_abs_diff >= 1 and first.elements_differing_share > 0
+    assert all(row.exact_frames == row.frames for row in section.layers[:fault_op])
     assert f"FIRST DIFFERING LAYER {fault_op} {opcode}" in outcome.summary
     assert (outcome.output_dir / "per_layer_profile.png").is_file()

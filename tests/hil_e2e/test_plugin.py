@@ -2,10 +2,9 @@
 firmware, a board that does not answer, a model file with its config (--model/--config). Each runs the real HIL suite (hil/suite) in a subprocess."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-
+from hil.report.report_file import read_report
 from hil.runner import BoardOptions, BoardSession, build_firmware, ensure_export
 from hil.targets.host import HostTarget
 from tofhil.boards import load_board
@@ -118,7 +117,7 @@ def test_suite_validates_a_model_file_with_its_config(pytester, tiny_runs, synth
     assert outcomes["passed"] >= 10
     assert (out / "model" / "export" / "model_int8.tflite").read_bytes() == model.read_bytes()
     assert "footprint: false" in (out / "model" / "config.yaml").read_text()  # --hil-set reaches the model's config
-    report = json.loads((out / "raw" / "hil_report.json").read_text())
-    assert report["agreement"]["exact_match"]["rate"] == 1.0 and report["agreement"]["frames"] > 0
-    assert report["accuracy"]["device"]["split"].startswith("test set")
+    report = read_report(out / "raw")
+    assert report.agreement.exact_match.rate == 1.0 and report.agreement.frames > 0
+    assert report.accuracy.device.split.startswith("test set")
     result.stdout.fnmatch_lines([f"*HIL report: {out}*"])

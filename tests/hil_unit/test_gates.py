@@ -40,7 +40,7 @@ def test_a_passing_board(tmp_path):
 def test_latency_within_the_clocks_tolerance_of_the_threshold_fails(tmp_path):
     """2 ms nominal under a 2.01 ms gate: a core 1 % slow (the HSI's trim) takes 2.02 ms, so it cannot pass."""
     report = report_of(tmp_path, perfect_case())
-    assert report["latency"]["inference"]["us_tolerance"] == 0.01
+    assert report.latency.inference.us_tolerance == 0.01
     [latency] = [r for r in evaluate_gates(report, GateThresholds(max_latency_ms=2.01)) if r.name == "max_latency_ms"]
     assert latency.status == FAIL and latency.measured == pytest.approx(2.0202, abs=1e-4)
 

@@ -12,6 +12,8 @@ from hil.per_layer import differing_frames, layer_requests, layer_sizes
 from hil.protocol.replies import LAYER_CHUNK
 from hil.report.per_layer import per_layer_section, per_layer_text, plot_layer_profile
 from hil.report.records import RunMeta, FrameResult
+from hil.report.report_file import section_from_dict
+from hil.report.report_type import PerLayerSection
 from tofhil.per_layer_selection import PerLayerSelection, parse_per_layer
 
 META = RunMeta("nucleo-f401re", "physical", "tensor", ["a", "b", "c"], 0, 84e6, 84e6, 1 / 256, -128)
@@ -59,11 +61,12 @@ def test_per_layer_exact_match_and_time_profile_table():
 
 def test_summary_names_the_first_layer_and_draws_the_heat_map(tmp_path):
     section = per_layer_section(hand_arrays(), META)
-    text = per_layer_text(section)
+    typed = section_from_dict(PerLayerSection, section)
+    text = per_layer_text(typed)
     assert "FIRST DIFFERING LAYER 0 CONV_2D" in text and "max abs diff 3" in text and "25.0 %" in text
     assert "  | -|\n  |@ |" in text  # 1 of 3 -> '-', 3 of 3 -> '@'
     assert "1/2" in text and "40.0 %" in text
-    png = plot_layer_profile(section, tmp_path / "profile.png")
+    png = plot_layer_profile(typed, tmp_path / "profile.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -72,7 +75,7 @@ def test_all_equal_layers_say_so():
     arrays["device_0"], arrays["device_2"] = arrays["host_0"].copy(), arrays["host_2"].copy()
     section = per_layer_section(arrays, META)
     assert section["first_difference"] is None and section["all_layers_exact"]
-    assert "every layer equals the host's on every frame" in per_layer_text(section)
+    assert "every layer equals the host's on every frame" in per_layer_text(section_from_dict(PerLayerSection, section))
 
 
 def result(index: int, output) -> FrameResult:

@@ -8,6 +8,7 @@ import pytest
 from hil.report.gates import GateThresholds, evaluate_gates
 from hil.report import build_report, load_validation, summary_text, write_report_files
 from hil.report.mlflow_log import log_report, log_report_to_mlflow, report_metrics, tracking_target
+from hil.report.report_type import InterruptsRemoved
 from tests.hil_unit.report_fixtures import hand_case, write_folder
 
 
@@ -31,7 +32,7 @@ def test_every_file_is_written_whole(loaded):
     assert names == ["confusion_matrix_device.png", "hil_report.json", "latency_histogram.png",
                      "reliability_diagram.png", "summary.txt"]
     stored = json.loads(files.report_json.read_text())
-    assert stored["accuracy"]["device"]["ci95"] == report["accuracy"]["device"]["ci95"]
+    assert stored["accuracy"]["device"]["ci95"] == report.accuracy.device.ci95
     assert [g["status"] for g in stored["gates"]][:2] == ["pass", "fail"]
     for figure in files.figures:
         _assert_png(figure)
@@ -141,8 +142,8 @@ def test_interrupt_time_the_firmware_took_out_is_reported(tmp_path):
     case = hand_case()
     case["meta"]["stats"].update(isr_ticks_removed=8_400, isr_count_removed=200)  # STATS of the board
     report = build_report(load_validation(write_folder(tmp_path / "out", case)))
-    assert report["interrupts_removed"] == {"ticks": 8_400, "count": 200, "unit": "cycles", "removed": 8_400.0,
-                                            "per_inference": 8_400 / 7}  # 7 frames classified on the device
+    assert report.interrupts_removed == InterruptsRemoved(ticks=8_400, count=200, unit="cycles", removed=8_400.0,
+                                                          per_inference=8_400 / 7)  # 7 frames on the device
     assert ("interrupt handlers taken out of the timed sections by the firmware: 200 entries, 8,400 cycles "
             "(1,200.0 per inference)") in summary_text(report)
-    assert build_report(load_validation(write_folder(tmp_path / "old", hand_case())))["interrupts_removed"] is None
+    assert build_report(load_validation(write_folder(tmp_path / "old", hand_case()))).interrupts_removed is None

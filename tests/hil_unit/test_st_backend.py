@@ -400,25 +400,42 @@ def test_text_report_ignores_the_equals_form_decoy():
 def test_a_physical_board_reports_cycles_in_the_cycles_column(run_dir):
     report = write_hil_report(run_dir / "board", {
         "board": "nucleo-f401re", "board_kind": "physical",
-        "latency": {"inference": {"unit": "cycles", "stats": {"mean": 61_000}, "us": {"mean": 726.2}}}})
+        "latency": {"inference": {"unit": "cycles", "stats": {"mean": 61_000},
+                                  "us": {"count": 38, "mean": 726.2, "min": 700.0, "max": 800.0, "std": 20.0,
+                                         "p50": 720.0, "p95": 790.0, "p99": 799.0}}}})
     ours = compare.our_row(run_dir, report).figures
     assert ours["cycles"] == (61_000, "our board (nucleo-f401re)")
     assert ours["ms"] == (pytest.approx(0.7262), "our board (nucleo-f401re)") and "instructions" not in ours
 
 
-def test_a_flat_latency_block_and_a_board_dict_are_read_too(run_dir):
-    report = write_hil_report(run_dir / "flat", {"board": {"name": "netduinoplus2", "kind": "qemu"},
-                                                 "latency": {"inference": {"unit": "instructions", "mean": 9_000}},
-                                                 "accuracy": 93.0})
-    ours = compare.our_row(run_dir, report.parent).figures
-    assert ours["instructions"] == (9_000, "our emulator (netduinoplus2)") and ours["accuracy"][0] == 0.93
-
-
-def test_hil_report_keys_of_unexpected_types_are_ignored_with_a_note(run_dir):
-    report = write_hil_report(run_dir / "odd", {"board": 7, "latency": ["not", "a", "dict"], "firmware": "x"})
+def test_a_schema1_report_from_before_the_typed_report_is_read(run_dir):
+    """tests/fixtures/hil_report_schema1: written by the code before HilReport (host board, wall time in us)."""
+    report = write_hil_report(run_dir / "hil" / "host-raw-old", {})
     ours = compare.our_row(run_dir, report)
-    assert "instructions" not in ours.figures and ours.figures["accuracy"][1].startswith("host int8 reference")
-    assert any("no latency under latency.inference" in note for note in ours.notes)
+    assert ours.figures["ms"] == (pytest.approx(3.5481578947368426e-3), "our host build (host)")
+    assert ours.figures["accuracy"] == (1.0, "our host build (host)")
+    assert any(note.startswith("on-device accuracy: split validation split") and "(38 frames)" in note
+               for note in ours.notes)
+
+
+@pytest.mark.parametrize("schema", [3, 0, None, "1"])
+def test_a_report_of_another_schema_is_refused_by_name(run_dir, schema):
+    report = write_hil_report(run_dir / "other", {"schema": schema})
+    with pytest.raises(ComparisonError) as raised:
+        our_figures.hil_figures(report)
+    assert str(raised.value) == (f"{report}: HIL report schema {schema!r}; this version of tof-hil reads schemas "
+                                 "1, 2")
+
+
+def test_a_report_key_of_the_wrong_type_or_missing_is_named(run_dir):
+    report = write_hil_report(run_dir / "odd", {"latency": {"inference": {"unit": 7}}})
+    with pytest.raises(ComparisonError, match=r"odd/hil_report.json.latency.inference.unit: expected a string"):
+        our_figures.hil_figures(report)
+    content = json.loads(report.read_text())
+    del content["accuracy"]
+    report.write_text(json.dumps(content))
+    with pytest.raises(ComparisonError, match=r"odd/hil_report.json: no 'accuracy' \(HilReport needs it\)"):
+        our_figures.hil_figures(report)
 
 
 def test_firmware_size_is_used_only_without_a_library_footprint(run_dir):

@@ -100,25 +100,25 @@ def _resolve(args):
 
 
 def _print_summary(result, test_name: str | None) -> None:
-    report = result.report
-    print(f"exported {report['model']['source']} -> {result.output_dir}")
-    print(f"  model_int8.tflite sha256 {report['model']['sha256']}")
-    evaluation = report.get("evaluation")
+    model_report = result.report
+    print(f"exported {model_report['model']['source']} -> {result.output_dir}")
+    print(f"  model_int8.tflite sha256 {model_report['model']['sha256']}")
+    evaluation = model_report.get("evaluation")
     if evaluation:
         print(f"  {test_name} set, {evaluation['test_samples']} frames: float accuracy "
               f"{_percent(evaluation['float_accuracy'])}, int8 accuracy {_percent(evaluation['int8_accuracy'])}, "
               f"float-vs-int8 top-1 agreement {_percent(evaluation['float_int8_top1_agreement'])}")
         if test_name == "validation":
             print("  (no dataset.test_path in the run's config: its validation split stands in for the test set)")
-    footprint = report.get("footprint")
+    footprint = model_report.get("footprint")
     if footprint:
         print(f"  {footprint['cpu']} {footprint['flags'][-1]}: flash {footprint['flash_kib']} KiB, RAM {footprint['ram_kib']} KiB "
               f"(arena {footprint['arena_bytes']} B)")
-    speed = report.get("emulated_speed") or {}
+    speed = model_report.get("emulated_speed") or {}
     if speed.get("instructions_per_inference") is not None:
         print(f"  emulated STM32F405 (QEMU -icount): {speed['instructions_per_inference']:,} instructions per "
               f"inference, {speed.get('instructions_per_preprocessing') or 0:,} per preprocessing")
-    _print_firmware(report.get("firmware"))
+    _print_firmware(model_report.get("firmware"))
     print(f"  report {result.report_path}")
 
 

@@ -77,10 +77,11 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
         footprint = _footprint(library, output_dir, options)
         timings["footprint"] = time.perf_counter() - step
         timings["total"] = time.perf_counter() - started
-        report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings, quantization)
-        report["emulated_speed"] = _emulated_speed(library, model_bytes, spec, options)
-        report["postprocessing"] = library.postprocessing
-        report_path = write_report(report, output_dir / "model_report.json")
+        model_report = build_report(library, str(model_path), class_names, spec, evaluation, footprint, timings,
+                                    quantization)
+        model_report["emulated_speed"] = _emulated_speed(library, model_bytes, spec, options)
+        model_report["postprocessing"] = library.postprocessing
+        report_path = write_report(model_report, output_dir / "model_report.json")
         staging.publish(output_dir, final_dir)
     except BaseException:
         staging.discard(output_dir)  # the earlier export, if any, stays as it was
@@ -89,9 +90,9 @@ def export_model(model_path: Path, output_dir: Path, spec: PreprocessingSpec | N
     output_dir, tflite_path, report_path = final_dir, final_dir / TFLITE_NAME, final_dir / REPORT_NAME
     if options.firmware:
         # after the report: a failed firmware build loses nothing already computed
-        report["firmware"] = build_firmware(library, output_dir, options.board)
-        write_report(report, report_path)
-    return ExportResult(output_dir, tflite_path, report_path, report, library)
+        model_report["firmware"] = build_firmware(library, output_dir, options.board)
+        write_report(model_report, report_path)
+    return ExportResult(output_dir, tflite_path, report_path, model_report, library)
 
 
 def _int8_model(model_path: Path, representative, options: ExportOptions):
