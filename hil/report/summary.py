@@ -180,10 +180,11 @@ def _resources_block(report: HilReport) -> str:
 def _gates_table(gate_results) -> str:
     """Each gate with what its measured value is: a fraction gate is judged on a bound of the figure's 95 %
     confidence interval, so ``measured`` differs from the accuracy printed above it."""
-    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit, g.judged_on or ""]
+    judged = any(g.judged_on for g in gate_results)  # a schema-1 report's gates do not say: no empty column
+    rows = [[g.name, g.status, _number(g.measured), _number(g.threshold), g.unit, *([g.judged_on] if judged else [])]
             for g in gate_results]
-    return "gates\n" + tabulate(rows, headers=["gate", "result", "measured", "threshold", "unit", "judged on"],
-                                disable_numparse=True)
+    headers = ["gate", "result", "measured", "threshold", "unit", *(["judged on"] if judged else [])]
+    return "gates\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def _stat_cells(stats) -> list[str]:
