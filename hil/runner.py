@@ -24,8 +24,8 @@ from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.links import open_link
 from hil.links.serial_log import SerialLog
 from hil.protocol.client import DeviceClient
-from hil.protocol.messages import InferRaw, InferTensor
 from hil.report.results_log import ResultsLog, completed_indices
+from hil.session_stream import request_of, session_units, stream_session, unfinished_units
 from hil.targets import make_target
 from tofhil.atomic import write_text_atomic
 from tofhil.folders import ExportFolder, RunFolder
@@ -206,7 +206,8 @@ def build_firmware(export: ExportFolder, board: str, variables: dict | None = No
 
 def validate(session: BoardSession, frames, references: dict, mode: str, output_dir: Path,
              progress: bool = True, resume: bool = False, on_frame=None) -> Path:
-    """Stream ``frames`` through the board; every result is appended to ``output_dir/results.jsonl``."""
+    """Stream ``frames`` through the board session by session (:mod:`hil.session_stream`); each session's results
+    are appended to ``output_dir/results.jsonl`` when its last frame is answered."""
     output_dir = Path(output_dir)
     done = completed_indices(output_dir / "results.jsonl") if resume else set()
     if not resume and (output_dir / "results.jsonl").exists():
@@ -215,41 +216,47 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     hello = session.client.hello
     if mode == "raw" and not hello.has_preprocessing:
         raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
-    indices = [i for i in _frame_indices(frames, references, mode) if i not in done]
+    units = unfinished_units(session_units(frames, _frame_indices(frames, references, mode)), done)
+    streamed = sum(len(unit) for unit in units)
     log, started = ResultsLog(output_dir / "results.jsonl"), time.perf_counter()
     sent_before = session.client.counters.bytes_sent
     received_before = session.client.counters.bytes_received
-    bar = _progress(len(indices), len(done), progress, f"{session.options.board} {mode}")
+    already = len(done) - sum(1 for unit in units for index in unit if index in done)
+    bar = _progress(streamed, already, progress, f"{session.options.board} {mode}")
     try:
-        requests = ((i, _request(frames, references, mode, i)) for i in indices)
         resets = set(session.planned_resets)
         with session.link_broken_is_an_error("while streaming", output_dir / "results.jsonl"):
-            _stream(session, requests, resets, log, bar, frames, on_frame)
+            for unit in units:
+                answered = stream_session(session, unit, frames, references, mode, resets)
+                _append_session(session, answered, frames, log, done, session.options.board)
+                bar.update(len(unit))
+                if on_frame:
+                    for index, *_ in answered:
+                        on_frame(index)
     finally:
         log.close()
         bar.close()
     with session.link_broken_is_an_error("after streaming", output_dir / "results.jsonl"):
         _write_meta(session, frames, mode, output_dir, time.perf_counter() - started,
                     session.client.counters.bytes_sent - sent_before,
-                    session.client.counters.bytes_received - received_before, len(indices))
+                    session.client.counters.bytes_received - received_before, streamed)
     return output_dir
 
 
-def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_frame) -> None:
+def _append_session(session: BoardSession, answered: list, frames, log, done: set, board_name: str) -> None:
+    """One session's records (a frame already logged by an interrupted earlier part of the run is not
+    repeated: it was streamed again only to give the filter its history)."""
     hello = session.client.hello
-    for index, result, attempts in session.client.stream(requests):
+    for index, result, attempts, step in answered:
         problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
         if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
             raise HilError(f"frame {index}: {problem}")
-        record = _record(frames, index, result, attempts)
-        record["board"] = session.options.board  # which board computed it (a sharded run names each of its boards)
+    for index, result, attempts, step in answered:
+        if index in done:
+            continue
+        record = _record(frames, index, result, attempts, step)
+        record["board"] = board_name  # which board computed it (a sharded run names each of its boards)
         log.append(record)
-        bar.update(1)
-        if index in resets:
-            resets.discard(index)
-            session.restart()
-        if on_frame:
-            on_frame(index)
 
 
 def _frame_indices(frames, references: dict, mode: str) -> list[int]:
@@ -258,15 +265,10 @@ def _frame_indices(frames, references: dict, mode: str) -> list[int]:
     return [i for i in range(len(frames)) if references["host_kept"][i]]  # a tensor exists for kept frames
 
 
-def _request(frames, references: dict, mode: str, i: int):
-    if mode == "raw":
-        raw = frames.raw
-        return InferRaw(tuple(int(v) for v in raw.distance_mm[i]), tuple(int(v) for v in raw.signal_per_spad[i]),
-                        tuple(int(v) for v in raw.target_status[i]), echo=True)
-    return InferTensor(tuple(int(v) for v in references["host_input"][i]))
+_request = request_of  # the farm's worker and older callers
 
 
-def _record(frames, index: int, result, attempts: int) -> dict:
+def _record(frames, index: int, result, attempts: int, step: int | None = None) -> dict:
     ok = result.status == 0
     return {"index": int(index), "file": str(frames.files[index]), "frame": int(frames.frames[index]),
             "user": str(frames.users[index]), "session": str(frames.sessions[index]),
@@ -274,7 +276,10 @@ def _record(frames, index: int, result, attempts: int) -> dict:
             "output": list(result.output) if ok else None,
             "input": list(result.echoed_input) if result.echoed_input is not None else None,
             "infer_ticks": int(result.infer_ticks), "preprocess_ticks": int(result.preprocess_ticks),
-            "attempts": int(attempts)}
+            "attempts": int(attempts),
+            # the label the device shows after this frame (None: a firmware without the decision pipeline) and
+            # the frame's place in its session's stream, the order the device's filter saw
+            "shown": result.shown, "step": step}
 
 
 def _write_meta(session: BoardSession, frames, mode: str, output_dir: Path, wall: float, sent: int,

@@ -17,7 +17,8 @@ from tofhil import gate_thresholds as thresholds
 from tofhil.board_parse import KINDS as BOARD_KINDS
 
 PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
-FRACTION_GATES = ("min_accuracy", "min_exact_agreement", "min_shown_accuracy", "max_no_posture_rate")
+FRACTION_GATES = ("min_accuracy", "min_exact_agreement", "min_shown_agreement", "min_shown_accuracy",
+                  "max_no_posture_rate")
 NULL_WORDS = ("null", "none", "off", "~", "")
 
 
@@ -66,6 +67,7 @@ class GateMeasure:
     boards: tuple[str, ...]
     why_not: str  # said when the board kind does not fit
     read: Callable[[dict], tuple[float | None, str]]
+    absent: Callable[[dict], str | None] = lambda report: None  # why the gate does not apply to this report
 
 
 def _device_accuracy_low(report: dict):
@@ -81,6 +83,18 @@ def _exact_rate(report: dict):
     if not exact["total"]:
         return None, "no frame classified by both device and host"
     return exact["rate"], f"device-vs-host exact-match rate ({exact['count']}/{exact['total']} frames)"
+
+
+def _shown_agreement(report: dict):
+    entry = report["agreement"]["shown"]
+    return entry["rate"], (f"label shown on the device vs the host's replay ({entry['count']}/{entry['total']} "
+                           f"frames, {entry['sessions']} sessions)")
+
+
+def _no_device_labels(report: dict) -> str | None:
+    if report["agreement"].get("shown") is None:
+        return "no frame carries a label shown by the device (a firmware without the decision pipeline)"
+    return None
 
 
 def _shown(key: str, bound: int, what: str):
@@ -126,6 +140,8 @@ REAL, EMULATED, MCU = ("physical",), ("qemu",), ("physical", "qemu")
 MEASURES = {
     "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", BOARD_KINDS, "", _device_accuracy_low),
     "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", BOARD_KINDS, "", _exact_rate),
+    "min_shown_agreement": GateMeasure("fraction", "agreement.shown", BOARD_KINDS, "", _shown_agreement,
+                                       _no_device_labels),
     "min_shown_accuracy": GateMeasure("fraction", "shown.shown_accuracy.ci95", BOARD_KINDS, "",
                                       _shown("shown_accuracy", 0, "shown-label accuracy")),
     "max_no_posture_rate": GateMeasure("fraction", "shown.no_posture.ci95", BOARD_KINDS, "",
@@ -182,6 +198,10 @@ def _judge(name: str, threshold: float, measure, report: dict, evidence: str) ->
     kind = report.get("board_kind", "?")
     if kind not in measure.boards:
         message = f"{name}: not applicable on a {kind} board ({measure.why_not})"
+        return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
+    absent = measure.absent(report)
+    if absent:
+        message = f"{name}: not applicable ({absent})"
         return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
     measured, what = measure.read(report)
     if measured is None:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from hil.errors import DeviceTimeoutError, HilError
+from hil.errors import DeviceTimeoutError, HilError, StaleFirmwareError
 from hil.runner import BoardOptions, BoardSession, validate
 from tests.hil_unit.fake_board import MODEL_SHA, FakeBoardLink, nucleo_hello
 from tofhil.boards import load_board
@@ -44,6 +44,13 @@ def test_pll_that_did_not_lock_stops_the_run(tmp_path, monkeypatch):
     link = FakeBoardLink(hello=nucleo_hello(core_clock_hz=16_000_000, timer_hz=16_000_000))
     with pytest.raises(HilError, match=r"runs at 16,000,000 Hz, but nucleo-f401re\.yaml says clock\.core_hz "
                                        r"84,000,000: its PLL did not lock"):
+        _session(tmp_path, monkeypatch, link)._connect("/dev/ttyACM0")
+
+
+def test_a_firmware_of_an_older_protocol_is_refused_by_name(tmp_path, monkeypatch):
+    link = FakeBoardLink(hello=nucleo_hello(protocol_version=1))
+    with pytest.raises(StaleFirmwareError, match=r"board nucleo-f401re: firmware 0\.1\.0 speaks protocol version 1; "
+                                                 r"this host needs version 2 .*flash the current firmware"):
         _session(tmp_path, monkeypatch, link)._connect("/dev/ttyACM0")
 
 
