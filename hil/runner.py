@@ -216,7 +216,8 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     hello = session.client.hello
     if mode == "raw" and not hello.has_preprocessing:
         raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
-    units = unfinished_units(session_units(frames, _frame_indices(frames, references, mode)), done)
+    units = unfinished_units(session_units(frames, _frame_indices(frames, references, mode),
+                                           references.get("times_s")), done)
     streamed = sum(len(unit) for unit in units)
     log, started = ResultsLog(output_dir / "results.jsonl"), time.perf_counter()
     sent_before = session.client.counters.bytes_sent

@@ -20,14 +20,15 @@ MAX_SESSION_TRIES = 5  # a board that restarts this often inside one session is 
 _START = "session-start"
 
 
-def session_units(frames, indices) -> list[list[int]]:
-    """The frames to stream, grouped by session, each in recording order (time, else file then frame); sessions
-    in order of first appearance."""
+def session_units(frames, indices, times_s=None) -> list[list[int]]:
+    """The frames to stream, grouped by session, each in recording order (``times_s``: the references' recording
+    times, else file then frame order); sessions in order of first appearance."""
     indices = np.asarray(list(indices), np.int64)
     if not len(indices):
         return []
     sessions = np.asarray(frames.sessions, dtype=object)[indices].astype(str)
-    times = np.asarray(getattr(frames, "times_s", np.full(len(frames), np.nan)), np.float64)[indices]
+    times = np.full(len(frames), np.nan) if times_s is None else np.asarray(times_s, np.float64)
+    times = times[indices]
     order = indices[recording_order(sessions, times)]
     units, current, name = [], [], None
     for index in order.tolist():
