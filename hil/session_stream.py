@@ -73,19 +73,22 @@ def check_pipeline(reply: Session, hello, references: dict, class_names: list[st
 
 
 def stream_session(board, unit: list[int], frames, references: dict, mode: str, resets: set) -> list[tuple]:
-    """``(index, result, attempts, step)`` of every frame of one session, in the order the device stepped them;
+    """``(index, result, attempts, step)`` of every frame of one session, in the order the device stepped them
+    (``step``: the frame's place in the session);
     streamed again from its first frame when the board restarted meanwhile. ``resets``: frame indices after
     which a fault-injecting link asks for a board reset (each used once)."""
     client = board.client
+    step_of = {index: step for step, index in enumerate(unit)}
     for _ in range(MAX_SESSION_TRIES):
         restarts_before = client.counters.resets
         requests = [(_START, SessionStart())] + [(i, request_of(frames, references, mode, i)) for i in unit]
         answered, restarted = [], False
+        # replies may come out of request order (an earlier one lost and resent), the device steps in seq order
         for key, reply, attempts in client.stream(requests):
             if key == _START:
                 check_pipeline(reply, client.hello, references, frames.class_names)
                 continue
-            answered.append((key, reply, attempts, len(answered)))
+            answered.append((key, reply, attempts, step_of[key]))
             if key in resets:
                 resets.discard(key)
                 board.restart()
@@ -93,7 +96,7 @@ def stream_session(board, unit: list[int], frames, references: dict, mode: str, 
                 restarted = True  # the device's filter state is gone: the session starts over
                 break
         if not restarted:
-            return answered
+            return sorted(answered, key=lambda item: item[3])
         board.serial_log.note(f"session {frames.sessions[unit[0]]}: the board restarted; streaming it again from "
                               "its first frame")
     raise HilError(f"board {board.options.board}: restarted {MAX_SESSION_TRIES} times inside session "

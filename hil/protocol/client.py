@@ -147,7 +147,8 @@ class DeviceClient:
 
     # --- the pipelined stream ------------------------------------------------------------------------
     def stream(self, requests: Iterable[tuple[object, object]], window: int = 2) -> Iterator[tuple]:
-        """Yield ``(key, reply, attempts)`` for each ``(key, request)``, in request order."""
+        """Yield ``(key, reply, attempts)`` for each ``(key, request)`` as its reply arrives (request order unless
+        an earlier reply was lost: that request is sent again and yielded later)."""
         pending = iter(requests)
         flight = self._flight
         flight.clear()
