@@ -229,7 +229,9 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
         with session.link_broken_is_an_error("while streaming", output_dir / "results.jsonl"):
             for unit in units:
                 answered = stream_session(session, unit, frames, references, mode, resets)
-                _append_session(session, answered, frames, log, done, session.options.board)
+                for record in session_records(answered, frames, session.client.hello, session.options.board):
+                    if record["index"] not in done:  # logged by an interrupted run: streamed again for the filter
+                        log.append(record)
                 bar.update(len(unit))
                 if on_frame:
                     for index, *_ in answered:
@@ -244,20 +246,17 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     return output_dir
 
 
-def _append_session(session: BoardSession, answered: list, frames, log, done: set, board_name: str) -> None:
-    """One session's records (a frame already logged by an interrupted earlier part of the run is not
-    repeated: it was streamed again only to give the filter its history)."""
-    hello = session.client.hello
+def session_records(answered: list, frames, hello, board_name: str) -> list[dict]:
+    """The ``results.jsonl`` records of one streamed session (:func:`hil.session_stream.stream_session`)."""
+    records = []
     for index, result, attempts, step in answered:
         problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
         if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
             raise HilError(f"frame {index}: {problem}")
-    for index, result, attempts, step in answered:
-        if index in done:
-            continue
         record = _record(frames, index, result, attempts, step)
         record["board"] = board_name  # which board computed it (a sharded run names each of its boards)
-        log.append(record)
+        records.append(record)
+    return records
 
 
 def _frame_indices(frames, references: dict, mode: str) -> list[int]:

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import serial
 
-from hil.doctor.judgments import cycle_count_problem
 from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.farm.frame_queue import FrameQueue
 from hil.farm.shards import Shard
-from hil.runner import _record
+from hil.runner import session_records
 from hil.session_stream import stream_session
 
 # what a board that went away raises; anything else (a stale firmware, a stopped cycle counter) is not cured by
@@ -105,14 +104,7 @@ class ShardWorker(threading.Thread):
                     return
                 taken[id(unit)] = unit
                 answered = stream_session(session, unit, self.frames, self.references, self.mode, set())
-                records = []
-                for index, result, attempts, step in answered:
-                    problem = None if result.status else cycle_count_problem(client.hello, [result.infer_ticks])
-                    if problem:
-                        raise HilError(f"frame {index}: {problem}")
-                    record = _record(self.frames, index, result, attempts, step)
-                    record["board"] = shard.name
-                    records.append(record)
+                records = session_records(answered, self.frames, client.hello, shard.name)
                 self.sink.append_session(unit, records)
                 del taken[id(unit)]
                 self.tally.frames += len(records)
