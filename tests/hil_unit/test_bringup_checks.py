@@ -3,6 +3,7 @@ board's wire faked: the doctor's diagnosis when HELLO never comes, HELLO's clock
 DWT cycle counter that reads 0. Each fails on the code before issue 13 (the run went on, or said only "no HELLO")."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -82,3 +83,25 @@ def test_counting_cycle_counter_passes(tmp_path, monkeypatch):
     references = {"host_kept": np.ones(3, bool), "host_input": np.zeros((3, 128), np.int8)}
     validate(session, _frames(3), references, "tensor", tmp_path / "out", progress=False)
     assert (tmp_path / "out" / "results.jsonl").read_text().count('"infer_ticks":523') == 3
+
+
+def test_resume_streams_a_half_logged_session_again_from_its_first_frame_without_repeating_a_line(tmp_path,
+                                                                                                monkeypatch):
+    link = FakeBoardLink(ticks=(52_311,))
+    session = _session(tmp_path, monkeypatch, link)
+    session._connect("/dev/ttyACM0")
+    session.image = SimpleNamespace(elf="fw.elf", flash_bytes=24_576, ram_bytes=8_192, board="nucleo-f401re")
+    session.run, session.target = SimpleNamespace(path=tmp_path), None
+    session.export = SimpleNamespace(model_sha256=lambda: MODEL_SHA, path=tmp_path)
+    references = {"host_kept": np.ones(3, bool), "host_input": np.zeros((3, 128), np.int8)}
+    out = tmp_path / "out"
+    out.mkdir()
+    # an interrupted run logged the session's first frame only (killed while appending the session)
+    (out / "results.jsonl").write_text('{"index": 0, "file": "a.npz", "frame": 0, "user": "u", "session": "s", '
+                                       '"label": 0, "status": "ok", "output": [0, 1, 2, 3, 4, 5, 6, 7], '
+                                       '"input": null, "infer_ticks": 52311, "preprocess_ticks": 0, "attempts": 1, '
+                                       '"board": "nucleo-f401re", "shown": null, "step": 0}\n')
+    validate(session, _frames(3), references, "tensor", out, progress=False, resume=True)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["index"] for line in lines] == [0, 1, 2]  # no frame twice
+    assert link._inferences == 3  # the whole session went to the board again: its filter saw frame 0 first
