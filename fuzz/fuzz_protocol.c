@@ -30,7 +30,7 @@ static void tofhil_fuzz_require(int condition)
 static int tofhil_fuzz_is_reply(uint8_t type)
 {
     return type == TOFHIL_MSG_HELLO || type == TOFHIL_MSG_RESULT || type == TOFHIL_MSG_STATS || type == TOFHIL_MSG_LAYER ||
-           type == TOFHIL_MSG_ERROR;
+           type == TOFHIL_MSG_SESSION || type == TOFHIL_MSG_ERROR;
 }
 
 /* Decode what the app wrote since the last call: only whole, valid reply frames. Returns their count. */

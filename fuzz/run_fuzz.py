@@ -80,12 +80,14 @@ def find_clang() -> str:
 def build_fuzzer(library_dir: Path, build_dir: Path) -> Path:
     """fuzz_protocol.c + protocol + app + buffer board + the model library, instrumented."""
     has_preprocess = int((library_dir / "tofhil_preprocess.h").exists())
+    has_postprocess = int((library_dir / "tofhil_postprocess.h").exists())
     sources = [*sorted(library_dir.glob("*.c")), TEMPLATES / "firmware" / "common" / "tofhil_protocol.c",
                TEMPLATES / "firmware" / "common" / "tofhil_app.c", TEMPLATES / "host" / "tofhil_board_buffer.c",
                FUZZ_DIR / "fuzz_protocol.c"]
     includes = [library_dir, TEMPLATES / "firmware" / "common", TEMPLATES / "host"]
     binary = build_dir / "fuzz_protocol"
     command = [find_clang(), *FLAGS, f"-DTOFHIL_HAS_PREPROCESS={has_preprocess}",
+               f"-DTOFHIL_HAS_POSTPROCESS={has_postprocess}",
                *(f"-I{d}" for d in includes), *map(str, sources), "-o", str(binary)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -99,8 +101,9 @@ def default_library(build_dir: Path) -> Path:
     if not (library / "tofhil_model.h").exists():
         sys.path.insert(0, str(ROOT))
         from tests.protocol.model_library import make_model_library, tiny_tflite
+        from tofhil.postprocessing import Postprocessing
 
-        make_model_library(library, tiny_tflite(), preprocessing=True)
+        make_model_library(library, tiny_tflite(), preprocessing=True, postprocessing=Postprocessing())
     return library
 
 

@@ -27,7 +27,7 @@ def frame_request(frames, references: dict, mode: str, i: int):
     return InferTensor(tuple(int(v) for v in references["host_input"][i]))
 
 
-def frame_record(frames, index: int, result, attempts: int) -> dict:
+def frame_record(frames, index: int, result, attempts: int, step: int | None = None) -> dict:
     ok = result.status == 0
     return {"index": int(index), "file": str(frames.files[index]), "frame": int(frames.frames[index]),
             "user": str(frames.users[index]), "session": str(frames.sessions[index]),
@@ -35,7 +35,10 @@ def frame_record(frames, index: int, result, attempts: int) -> dict:
             "output": list(result.output) if ok else None,
             "input": list(result.echoed_input) if result.echoed_input is not None else None,
             "infer_ticks": int(result.infer_ticks), "preprocess_ticks": int(result.preprocess_ticks),
-            "attempts": int(attempts)}
+            "attempts": int(attempts),
+            # the label the device shows after this frame (None: a firmware without the decision pipeline) and
+            # the frame's place in its session's stream, the order the device's filter saw
+            "shown": result.shown, "step": step}
 
 
 def write_run_meta(session, frames, mode: str, output_dir: Path, wall: float, sent: int,

@@ -18,11 +18,12 @@ import serial
 from hil.doctor.judgments import cycle_count_problem, hello_clock_problem
 from hil.doctor.silent_board import explain_silent_board
 from hil.errors import DeviceTimeoutError, HilError, LinkError
-from hil.frame_stream import frame_indices, frame_record, frame_request, progress_bar, write_run_meta
+from hil.frame_stream import frame_indices, frame_record, progress_bar, write_run_meta
 from hil.links import open_link
 from hil.links.serial_log import SerialLog
 from hil.protocol.client import DeviceClient
 from hil.report.results_log import ResultsLog, completed_indices
+from hil.session_stream import session_units, stream_session, unfinished_units
 from hil.targets import make_target
 from tofhil.folders import ExportFolder, RunFolder
 from tofhil.processes import python_step
@@ -193,7 +194,8 @@ def build_firmware(export: ExportFolder, board: str, variables: dict | None = No
 
 def validate(session: BoardSession, frames, references: dict, mode: str, output_dir: Path,
              progress: bool = True, resume: bool = False, on_frame=None) -> Path:
-    """Stream ``frames`` through the board; every result is appended to ``output_dir/results.jsonl``."""
+    """Stream ``frames`` through the board session by session (:mod:`hil.session_stream`); each session's results
+    are appended to ``output_dir/results.jsonl`` when its last frame is answered."""
     output_dir = Path(output_dir)
     done = completed_indices(output_dir / "results.jsonl") if resume else set()
     if not resume and (output_dir / "results.jsonl").exists():
@@ -202,38 +204,44 @@ def validate(session: BoardSession, frames, references: dict, mode: str, output_
     hello = session.client.hello
     if mode == "raw" and not hello.has_preprocessing:
         raise HilError(f"board {hello.board}: the firmware has no on-device preprocessing; use --mode tensor")
-    indices = [i for i in frame_indices(frames, references, mode) if i not in done]
+    units = unfinished_units(session_units(frames, frame_indices(frames, references, mode),
+                                           references.get("times_s")), done)
+    streamed = sum(len(unit) for unit in units)
     log, started = ResultsLog(output_dir / "results.jsonl"), time.perf_counter()
     sent_before = session.client.counters.bytes_sent
     received_before = session.client.counters.bytes_received
-    bar = progress_bar(len(indices), len(done), progress, f"{session.options.board} {mode}")
+    already = len(done) - sum(1 for unit in units for index in unit if index in done)
+    bar = progress_bar(streamed, already, progress, f"{session.options.board} {mode}")
     try:
-        requests = ((i, frame_request(frames, references, mode, i)) for i in indices)
         resets = set(session.planned_resets)
         with session.link_broken_is_an_error("while streaming", output_dir / "results.jsonl"):
-            _stream(session, requests, resets, log, bar, frames, on_frame)
+            for unit in units:
+                answered = stream_session(session, unit, frames, references, mode, resets)
+                for record in session_records(answered, frames, session.client.hello, session.options.board):
+                    if record["index"] not in done:  # logged by an interrupted run: streamed again for the filter
+                        log.append(record)
+                bar.update(len(unit))
+                if on_frame:
+                    for index, *_ in answered:
+                        on_frame(index)
     finally:
         log.close()
         bar.close()
     with session.link_broken_is_an_error("after streaming", output_dir / "results.jsonl"):
         write_run_meta(session, frames, mode, output_dir, time.perf_counter() - started,
                     session.client.counters.bytes_sent - sent_before,
-                    session.client.counters.bytes_received - received_before, len(indices))
+                    session.client.counters.bytes_received - received_before, streamed)
     return output_dir
 
 
-def _stream(session: BoardSession, requests, resets: set, log, bar, frames, on_frame) -> None:
-    hello = session.client.hello
-    for index, result, attempts in session.client.stream(requests):
+def session_records(answered: list, frames, hello, board_name: str) -> list[dict]:
+    """The ``results.jsonl`` records of one streamed session (:func:`hil.session_stream.stream_session`)."""
+    records = []
+    for index, result, attempts, step in answered:
         problem = None if result.status else cycle_count_problem(hello, [result.infer_ticks])
         if problem:  # a stopped DWT counter (a debugger cleared DEMCR) must not pass the latency gate
             raise HilError(f"frame {index}: {problem}")
-        record = frame_record(frames, index, result, attempts)
-        record["board"] = session.options.board  # which board computed it (a sharded run names each of its boards)
-        log.append(record)
-        bar.update(1)
-        if index in resets:
-            resets.discard(index)
-            session.restart()
-        if on_frame:
-            on_frame(index)
+        record = frame_record(frames, index, result, attempts, step)
+        record["board"] = board_name  # which board computed it (a sharded run names each of its boards)
+        records.append(record)
+    return records

@@ -62,12 +62,13 @@ def generate_project(export_dir: Path, board: str | BoardSpec) -> Path:
     spec = board if isinstance(board, BoardSpec) else load_board(board)
     sha256 = _library_sha256(export_dir)
     has_preprocess = (export_dir / "tofhil_preprocess.h").is_file()
-    context = firmware_context(spec, sha256, has_preprocess)
+    has_postprocess = (export_dir / "tofhil_postprocess.h").is_file()
+    context = firmware_context(spec, sha256, has_preprocess, has_postprocess=has_postprocess)
     project = export_dir / "firmware" / spec.name
     files = {f"model/{p.name}": p.read_bytes() for p in _library_files(export_dir)}
     files.update(_firmware_sources(spec))
     files.update(_rendered_files(spec, context))
-    files[MANIFEST] = _manifest(spec, sha256, has_preprocess, context["firmware_version"]).encode()
+    files[MANIFEST] = _manifest(spec, sha256, has_preprocess, context["firmware_version"], has_postprocess).encode()
     _write_tree(project, files)
     return project
 
@@ -166,9 +167,10 @@ def _rendered_files(spec: BoardSpec, context: dict) -> dict[str, bytes]:
     return {name: env.get_template(template).render(**context).encode() for name, template in targets.items()}
 
 
-def _manifest(spec: BoardSpec, sha256: str, has_preprocess: bool, version: str) -> str:
+def _manifest(spec: BoardSpec, sha256: str, has_preprocess: bool, version: str, has_postprocess: bool) -> str:
     return json.dumps({"generated": "by python -m training export - do not edit", "board": spec.name,
                        "kind": spec.kind, "model_sha256": sha256, "has_preprocess": has_preprocess,
+                       "has_postprocess": has_postprocess,
                        "firmware_version": version, "templates_sha256": templates_hash()}, indent=2) + "\n"
 
 

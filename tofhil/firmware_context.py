@@ -66,9 +66,11 @@ def pin(what: str, name: str) -> tuple[int, int]:
     return ord(match.group(1)) - ord("A"), int(match.group(2))
 
 
-def firmware_context(board: BoardSpec, sha256: str, has_preprocess: bool, version: str | None = None) -> dict:
+def firmware_context(board: BoardSpec, sha256: str, has_preprocess: bool, version: str | None = None,
+                     has_postprocess: bool = False) -> dict:
     """Everything the firmware templates need, as plain values."""
     context = {"board": board, "model_sha256": model_sha256(sha256), "has_preprocess": bool(has_preprocess),
+               "has_postprocess": bool(has_postprocess),
                "firmware_version": c_string("firmware version", version or firmware_version()),
                "timer_kind_macro": TIMER_MACROS[board.timer], "linker_script": f"tofhil_{board.name}.ld",
                "opt": DEFAULT_OPT}

@@ -22,6 +22,10 @@ class GateThresholds:
     min_accuracy: float = _gate(0.80, 0.0, 1.0,
                                 doc="on-device accuracy, judged on the lower bound of its 95% confidence interval")
     min_exact_agreement: float = _gate(1.0, 0.0, 1.0, doc="share of frames whose int8 outputs equal the host's")
+    min_shown_agreement: Optional[float] = _gate(1.0, 0.0, 1.0,
+                                                 doc="share of frames whose label shown on the device (its decision "
+                                                     "pipeline) equals the host's replay over the device's outputs "
+                                                     "(not applicable to a firmware without the pipeline)")
     min_shown_accuracy: Optional[float] = _gate(None, 0.0, 1.0,
                                                 doc="accuracy of the label the user sees (postprocessing: replayed over "
                                                     "the device's outputs per session), lower bound of its 95% CI")

@@ -19,7 +19,8 @@
     X(UNKNOWN_MESSAGE, "unknown message type")                             \
     X(BAD_PAYLOAD, "payload size wrong for this message")                  \
     X(NO_PREPROCESSING, "firmware has no on-device preprocessing for INFER_RAW") \
-    X(HARD_FAULT, "the core took a HardFault")
+    X(HARD_FAULT, "the core took a HardFault")                             \
+    X(OUT_OF_ORDER, "request out of order in a session: an earlier one is missing")
 
 typedef enum {
 #define TOFHIL_STATUS_ENUM_ENTRY(name, text) TOFHIL_STATUS_##name,

@@ -1,7 +1,9 @@
-"""The frames of a sharded validation, in one queue every board takes from.
+"""The work of a sharded validation, in one queue every board takes from: whole sessions (a list of frame
+indices in recording order), so a session's frames stay on one board and its decision pipeline sees them in order.
 
-A board takes a frame when it can send one; a frame is done when its result is in ``results.jsonl``; a board
-that is lost gives its unanswered frames back, and another board (or the same one, restarted) takes them.
+A board takes a session when it can stream one; a session is done when its results are in ``results.jsonl``; a
+board that is lost gives its unfinished sessions back, and another board (or the same one, restarted) streams
+them again from their first frame.
 """
 from __future__ import annotations
 
@@ -16,20 +18,20 @@ class FrameQueue:
         self._changed = threading.Condition()
         self.closed = False  # set on Ctrl-C: no frame is handed out any more
 
-    def take(self) -> int | None:
-        """The next frame to send, or None when none is pending right now (never waits)."""
+    def take(self):
+        """The next session to stream, or None when none is pending right now (never waits)."""
         with self._changed:
             if self.closed or not self._pending:
                 return None
             return self._pending.popleft()
 
-    def done(self, index: int) -> None:
+    def done(self, unit) -> None:
         with self._changed:
             self._outstanding -= 1
             self._changed.notify_all()
 
     def give_back(self, indices) -> None:
-        """Frames a lost board took but never answered: first in line again, in their order."""
+        """Sessions a lost board took but never finished: first in line again, in their order."""
         with self._changed:
             self._pending.extendleft(reversed(list(indices)))
             self._changed.notify_all()

@@ -17,6 +17,7 @@ from hil.farm.shards import Shard
 from hil.farm.worker import ResultsSink, ShardWorker, plural
 from hil.frame_stream import frame_indices, progress_bar, write_run_meta
 from hil.report.results_log import ResultsLog, completed_indices
+from hil.session_stream import session_units, unfinished_units
 from tofhil.atomic import write_text_atomic
 
 MAX_RESTARTS = 3
@@ -34,11 +35,14 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
     if not resume and results.exists():
         raise HilError(f"{results} exists: pass --resume to continue that run, or another --output-dir")
     done = completed_indices(results) if resume else set()
-    indices = [i for i in frame_indices(frames, references, mode) if i not in done]
-    queue, stop = FrameQueue(indices), threading.Event()
+    # whole sessions, so each stays on one board; an unfinished one (--resume) starts again from its first frame
+    units = unfinished_units(session_units(frames, frame_indices(frames, references, mode),
+                                           references.get("times_s")), done)
+    indices = [index for unit in units for index in unit]
+    queue, stop = FrameQueue(units), threading.Event()
     log = ResultsLog(results)
     bar = progress_bar(len(indices), len(done), progress, f"{plural(len(shards), 'board')} {mode}")
-    sink = ResultsSink(log, queue, bar)
+    sink = ResultsSink(log, queue, bar, done)
     workers = [ShardWorker(shard, make_session, queue, sink, frames, references, mode, stop, max_restarts)
                for shard in shards]
     try:
@@ -54,7 +58,7 @@ def validate_sharded(shards: list[Shard], make_session, frames, references: dict
         failed = [worker for worker in workers if worker.failure]
         if queue.outstanding:
             lines = "; ".join(f"board {w.shard.name}: {w.failure}" for w in failed) or "no board left"
-            raise HilError(f"{lines}; {queue.outstanding} frames unanswered; the results so far are in {results} "
+            raise HilError(f"{lines}; {queue.outstanding} sessions unfinished; the results so far are in {results} "
                            "(--resume continues)")
         for worker in failed:
             if worker.came_up:  # one that never came up was said at the start

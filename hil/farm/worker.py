@@ -1,6 +1,7 @@
-"""One board of a sharded validation, in its own thread: take frames from the shared queue, stream them, append
-each result naming the board; a board that is lost (its emulator killed, its link dropped, its place's
-exporter restarted) gives its unanswered frames back and is brought up again, up to ``max_restarts`` times."""
+"""One board of a sharded validation, in its own thread: take whole sessions from the shared queue, stream them,
+append each session's results naming the board; a board that is lost (its emulator killed, its link dropped, its
+place's exporter restarted) gives its unfinished session back and is brought up again, up to ``max_restarts``
+times."""
 from __future__ import annotations
 
 import sys
@@ -10,11 +11,11 @@ from dataclasses import dataclass, field
 
 import serial
 
-from hil.doctor.judgments import cycle_count_problem
 from hil.errors import DeviceTimeoutError, HilError, LinkError
 from hil.farm.frame_queue import FrameQueue
 from hil.farm.shards import Shard
-from hil.frame_stream import frame_record, frame_request
+from hil.runner import session_records
+from hil.session_stream import stream_session
 
 RESTART_BACKOFF_S = 1.0  # the first restart's wait; each further one waits twice as long
 
@@ -44,15 +45,19 @@ class ShardTally:
 class ResultsSink:
     """The one ``results.jsonl`` every board appends to, the queue's bookkeeping and the progress bar."""
 
-    def __init__(self, log, queue: FrameQueue, bar):
+    def __init__(self, log, queue: FrameQueue, bar, logged=frozenset()):
         self.log, self.queue, self.bar = log, queue, bar
+        self.logged = frozenset(logged)  # frames of a session an interrupted run logged in part: not repeated
         self._lock = threading.Lock()
 
-    def append(self, record: dict) -> None:
+    def append_session(self, unit, records: list[dict]) -> None:
+        """A finished session's records, together (a session is never half in the log)."""
         with self._lock:
-            self.log.append(record)
-            self.bar.update(1)
-        self.queue.done(record["index"])
+            for record in records:
+                if record["index"] not in self.logged:
+                    self.log.append(record)
+            self.bar.update(len(unit))
+        self.queue.done(unit)
 
 
 class ShardWorker(threading.Thread):
@@ -76,13 +81,13 @@ class ShardWorker(threading.Thread):
 
     def run(self) -> None:
         while self.queue.wait_for_work(self.stop):
-            taken: dict[int, None] = {}
+            taken: dict[int, list[int]] = {}  # the sessions this board holds, by id
             try:
                 if self.session is None:
                     self.bring_up()
                 self._stream(taken)
             except LOST_BOARD as exc:
-                gave_back = len(taken)
+                gave_back = sum(len(unit) for unit in taken.values())  # frames of its unfinished sessions
                 self._give_back(taken)
                 if not self._restart_allowed(exc, gave_back):
                     return
@@ -93,28 +98,22 @@ class ShardWorker(threading.Thread):
                 return
 
     def _stream(self, taken: dict) -> None:
+        """Take sessions until none is left; ``taken`` holds the one being streamed (given back if the board is
+        lost, to be streamed again from its first frame)."""
         session, shard = self.session, self.shard
         client = session.client
         sent, received, started = client.counters.bytes_sent, client.counters.bytes_received, time.perf_counter()
-
-        def requests():
-            while not self.stop.is_set():
-                index = self.queue.take()
-                if index is None:
-                    return
-                taken[index] = None
-                yield index, frame_request(self.frames, self.references, self.mode, index)
-
         try:
-            for index, result, attempts in client.stream(requests()):
-                problem = None if result.status else cycle_count_problem(client.hello, [result.infer_ticks])
-                if problem:
-                    raise HilError(f"frame {index}: {problem}")
-                record = frame_record(self.frames, index, result, attempts)
-                record["board"] = shard.name
-                self.sink.append(record)
-                del taken[index]
-                self.tally.frames += 1
+            while not self.stop.is_set():
+                unit = self.queue.take()
+                if unit is None:
+                    return
+                taken[id(unit)] = unit
+                answered = stream_session(session, unit, self.frames, self.references, self.mode, set())
+                records = session_records(answered, self.frames, client.hello, shard.name)
+                self.sink.append_session(unit, records)
+                del taken[id(unit)]
+                self.tally.frames += len(records)
         finally:
             self.tally.seconds += time.perf_counter() - started
             self.tally.bytes_sent += client.counters.bytes_sent - sent
@@ -122,8 +121,8 @@ class ShardWorker(threading.Thread):
 
     def _give_back(self, taken: dict) -> None:
         if taken:
-            self.tally.given_back += len(taken)
-            self.queue.give_back(list(taken))
+            self.tally.given_back += sum(len(unit) for unit in taken.values())  # frames, streamed again
+            self.queue.give_back(list(taken.values()))
             taken.clear()
 
     def _restart_allowed(self, exc: Exception, gave_back: int) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from hil.errors import DeviceTimeoutError, ProtocolError, StaleFirmwareError
 from hil.protocol.codec import SEQ_UNKNOWN, FrameDecoder, FrameError, Packet
 from hil.protocol.messages import HelloRequest, StatsRequest, decode_message, encode_message
-from hil.protocol.replies import Error, Hello, Stats
+from hil.protocol.replies import PROTOCOL_VERSION, Error, Hello, Stats
 from hil.links.serial_log import SerialLog
 
 
@@ -128,6 +128,11 @@ class DeviceClient:
                                  self._last_rx, _path(self.log))
 
     def _accept_hello(self, hello: Hello) -> Hello:
+        if hello.protocol_version != PROTOCOL_VERSION:
+            raise StaleFirmwareError(
+                f"board {hello.board}: firmware {hello.firmware_version} speaks protocol version "
+                f"{hello.protocol_version}; this host needs version {PROTOCOL_VERSION} (the label shown computed "
+                "on the device): flash the current firmware (drop --no-flash)")
         if self.expected_sha256 and hello.model_sha256 != self.expected_sha256:
             raise StaleFirmwareError(
                 f"the board runs a firmware for model sha256 {hello.model_sha256}, but the run's model is "
@@ -142,7 +147,8 @@ class DeviceClient:
 
     # --- the pipelined stream ------------------------------------------------------------------------
     def stream(self, requests: Iterable[tuple[object, object]], window: int = 2) -> Iterator[tuple]:
-        """Yield ``(key, reply, attempts)`` for each ``(key, request)``, in request order."""
+        """Yield ``(key, reply, attempts)`` for each ``(key, request)`` as its reply arrives (request order unless
+        an earlier reply was lost: that request is sent again and yielded later)."""
         pending = iter(requests)
         flight = self._flight
         flight.clear()
@@ -182,8 +188,10 @@ class DeviceClient:
             if len(self.counters.errors) < 20:
                 self.counters.errors.append(f"seq {packet.seq}: {message}")
             entry = flight.get(packet.seq) or (next(iter(flight.values())) if flight else None)
-            if entry is not None:  # a corrupted request (or its seq): send it again
-                self._resend([entry], f"device error {message}")
+            if entry is not None:  # a corrupted request (or its seq): send it again, after any earlier one still
+                # unanswered (inside a session the device steps frames in seq order: OUT_OF_ORDER names the later)
+                older = [e for seq, e in flight.items() if _before(seq, entry.seq)]
+                self._resend([*older, entry], f"device error {message}")
             return None
         entry = flight.pop(packet.seq, None)
         if entry is None:

@@ -13,7 +13,7 @@ from hil.errors import ProtocolError
 from hil.protocol.codec import MAX_PAYLOAD, Packet, encode_frame
 from hil.protocol.fields import check_int, check_ints, expect_size
 from hil.protocol.message_ids import MESSAGE_IDS
-from hil.protocol.replies import Error, Hello, Layer, Result, Stats
+from hil.protocol.replies import Error, Hello, Layer, Result, Session, Stats
 
 ZONES = 64
 RAW_FRAME = struct.Struct(f"<{ZONES}h{ZONES}H{ZONES}B")  # 320 bytes
@@ -44,6 +44,21 @@ class StatsRequest:
     @classmethod
     def from_payload(cls, payload: bytes) -> StatsRequest:
         expect_size("STATS_REQ", payload, 0)
+        return cls()
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    """A new recording begins: the device resets its decision pipeline (label filter) before the next frame."""
+
+    TYPE: ClassVar[int] = MESSAGE_IDS["SESSION_START"]
+
+    def payload(self) -> bytes:
+        return b""
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> SessionStart:
+        expect_size("SESSION_START", payload, 0)
         return cls()
 
 
@@ -127,9 +142,9 @@ class LayerRequest:
 
 
 MESSAGE_CLASSES = {cls.TYPE: cls for cls in (HelloRequest, InferRaw, InferTensor, StatsRequest, LayerRequest,
-                                             Hello, Result, Stats, Layer, Error)}
-Message = (HelloRequest | InferRaw | InferTensor | StatsRequest | LayerRequest | Hello | Result | Stats | Layer
-           | Error)
+                                             SessionStart, Hello, Result, Stats, Layer, Session, Error)}
+Message = (HelloRequest | InferRaw | InferTensor | StatsRequest | LayerRequest | SessionStart | Hello | Result
+           | Stats | Layer | Session | Error)
 
 
 def encode_message(message: Message, seq: int) -> bytes:

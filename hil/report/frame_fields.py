@@ -47,7 +47,17 @@ def frame_fields(record, where: str, references: References) -> dict:
         infer_ticks=_int(record, "infer_ticks", where, optional=True),
         preprocess_ticks=_int(record, "preprocess_ticks", where, optional=True),
         attempts=_int(record, "attempts", where, optional=True) or 1,
-        board=_text(record, "board", where, optional=True))
+        board=_text(record, "board", where, optional=True), shown=_shown(record, where),
+        step=_int(record, "step", where, optional=True))
+
+
+def _shown(record: dict, where: str) -> int | None:
+    value = record.get("shown")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < -1:
+        raise HilError(f"{where}: key 'shown' must be a class index or -1 (no posture), got {value!r}")
+    return value
 
 
 def _int(record: dict, key: str, where: str, optional: bool = False) -> int | None:

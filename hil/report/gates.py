@@ -19,7 +19,8 @@ from tofhil import gate_thresholds as thresholds
 from tofhil.board_parse import KINDS as BOARD_KINDS
 
 PASS, FAIL, NOT_APPLICABLE, OFF = "pass", "fail", "not applicable", "off"
-FRACTION_GATES = ("min_accuracy", "min_exact_agreement", "min_shown_accuracy", "max_no_posture_rate")
+FRACTION_GATES = ("min_accuracy", "min_exact_agreement", "min_shown_agreement", "min_shown_accuracy",
+                  "max_no_posture_rate")
 NULL_WORDS = ("null", "none", "off", "~", "")
 
 
@@ -56,6 +57,7 @@ class GateMeasure:
     boards: tuple[str, ...]
     why_not: str  # said when the board kind does not fit
     read: Callable[[HilReport], tuple[float | None, str]]
+    absent: Callable[[HilReport], str | None] = lambda report: None  # why the gate does not apply to this report
 
 
 def _device_accuracy_low(report: HilReport):
@@ -71,6 +73,18 @@ def _exact_rate(report: HilReport):
     if not exact.total:
         return None, "no frame classified by both device and host"
     return exact.rate, f"device-vs-host exact-match rate ({exact.count}/{exact.total} frames)"
+
+
+def _shown_agreement(report: HilReport):
+    entry = report.agreement.shown
+    return entry.rate, (f"label shown on the device vs the host's replay ({entry.count}/{entry.total} "
+                        f"frames, {entry.sessions} sessions)")
+
+
+def _no_device_labels(report: HilReport) -> str | None:
+    if report.agreement.shown is None:
+        return "no frame carries a label shown by the device (a firmware without the decision pipeline)"
+    return None
 
 
 def _shown(pick: Callable, bound: int, what: str):
@@ -118,6 +132,8 @@ REAL, EMULATED, MCU = ("physical",), ("qemu",), ("physical", "qemu")
 MEASURES = {
     "min_accuracy": GateMeasure("fraction", "accuracy.device.ci95", BOARD_KINDS, "", _device_accuracy_low),
     "min_exact_agreement": GateMeasure("fraction", "agreement.exact_match", BOARD_KINDS, "", _exact_rate),
+    "min_shown_agreement": GateMeasure("fraction", "agreement.shown", BOARD_KINDS, "", _shown_agreement,
+                                       _no_device_labels),
     "min_shown_accuracy": GateMeasure("fraction", "shown.shown_accuracy.ci95", BOARD_KINDS, "",
                                       _shown(lambda s: s.shown_accuracy, 0, "shown-label accuracy")),
     "max_no_posture_rate": GateMeasure("fraction", "shown.no_posture.ci95", BOARD_KINDS, "",
@@ -175,6 +191,10 @@ def _judge(name: str, threshold: float, measure, report: HilReport, evidence: st
     kind = report.board_kind or "?"
     if kind not in measure.boards:
         message = f"{name}: not applicable on a {kind} board ({measure.why_not})"
+        return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
+    absent = measure.absent(report)
+    if absent:
+        message = f"{name}: not applicable ({absent})"
         return GateResult(name, None, None, threshold, measure.unit, evidence, message, NOT_APPLICABLE)
     measured, what = measure.read(report)
     if measured is None:

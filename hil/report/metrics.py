@@ -22,6 +22,7 @@ from hil.report.calibration import calibration_section
 from hil.report.shown import shown_report
 from hil.report.report_file import REPORT_SCHEMA, report_from_dict
 from hil.report.report_type import HilReport
+from hil.report.shown_agreement import shown_agreement_section
 from hil.report.sweep import sweep_section
 from hil.report.timing import footprint_section, interrupts_section, latency_section, link_section
 from tofhil.metrics import classification_metrics, wilson_interval
@@ -127,7 +128,7 @@ def build_report(data: ValidationData, list_limit: int = 1000) -> HilReport:
         "run_dir": meta.run_dir, "class_names": list(meta.class_names),
         "frames": _frame_counts(data, frames),
         "accuracy": accuracy_section(frames, meta, split),
-        "agreement": agreement_section(frames, meta, list_limit),
+        "agreement": {**agreement_section(frames, meta, list_limit), "shown": shown_agreement_section(data)},
         "classification": classification_section(frames, meta),
         "breakdowns": breakdown_section(frames, meta, split),
         "stedgeai": stedgeai_rows(frames.device_out[both], frames.host_int8[both], frames.host_float[both],

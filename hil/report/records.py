@@ -47,6 +47,8 @@ class FrameResult:
     preprocess_ticks: int | None
     attempts: int
     board: str | None = None  # the board that computed it (a sharded run has several; older logs: none)
+    shown: int | None = None  # the label the device showed after it (-1: no posture; None: not computed there)
+    step: int | None = None  # its place in its session's stream: the order the device's filter saw
 
 
 @dataclass(frozen=True)

@@ -122,12 +122,39 @@ class OutputMismatches:
 
 
 @dataclass
+class ShownMismatch:
+    """A frame whose label shown on the device is not the host replay's (``hil/report/shown_agreement.py``)."""
+
+    index: int
+    session: str
+    step: Optional[int]
+    file: str
+    frame: int
+    device_shown: int
+    host_shown: int
+    device_output: list[int]
+
+
+@dataclass
+class ShownAgreement:
+    """The label shown on the device against the host's replay of the same pipeline, frame by frame."""
+
+    count: int
+    total: int
+    rate: Optional[float]
+    ci95: Interval
+    mismatches: list[ShownMismatch]  # the first SHOWN_MISMATCHES_KEPT
+    sessions: int
+
+
+@dataclass
 class AgreementSection:
     frames: int
     exact_match: Rate
     top1: Rate
     class_mismatches: ClassMismatches
     output_mismatches: OutputMismatches
+    shown: Optional[ShownAgreement] = None  # None: no frame carries the device's label (or a schema-1 file)
 
 
 # --- per class, per user / session ------------------------------------------------------------------------

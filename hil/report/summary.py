@@ -64,7 +64,17 @@ def _agreement_block(report: HilReport) -> str:
     rows = [[label, percent(rate.rate), interval(rate.ci95), f"{rate.count}/{rate.total}"]
             for label, rate in (("exact match (all int8 outputs)", agreement.exact_match),
                                 ("top-1 agreement", agreement.top1))]
+    shown = agreement.shown
+    if shown:  # the label shown on the device against the host's replay of the same pipeline
+        rows.append(["label shown (device vs host replay)", percent(shown.rate), interval(shown.ci95),
+                     f"{shown.count}/{shown.total}"])
     text = tabulate(rows, headers=["device vs host int8", "rate", "95 % CI (Wilson)", "frames"])
+    if shown and shown.mismatches:
+        listed = [[m.session, m.step, m.file, m.frame, m.device_shown, m.host_shown]
+                  for m in shown.mismatches[:SHOWN_MISMATCHES]]
+        text += (f"\n\n{shown.total - shown.count} frames whose label shown on the device differs from the "
+                 f"host's replay (first {len(listed)}; more in hil_report.json):\n")
+        text += tabulate(listed, headers=["session", "step", "file", "frame", "device shows", "host replay shows"])
     mismatches = agreement.class_mismatches
     if mismatches.count:
         shown = [[m.file, m.frame, m.label, m.device_class, m.host_class, m.device_output,

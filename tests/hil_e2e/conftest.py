@@ -21,13 +21,15 @@ def tiny_runs() -> tuple[Path, Path]:
 
 
 def result_outputs(out: Path) -> dict[int, tuple]:
-    """``results.jsonl`` as {frame index: (status, output, echoed input)}; a frame with two results fails."""
+    """``results.jsonl`` as {frame index: (status, output, echoed input, label shown on the device)}; a frame with
+    two results fails. Equal shown labels mean each session ran whole, in order, on one board."""
     import json
 
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     indices = [r["index"] for r in records]
     assert len(indices) == len(set(indices)), "a frame has two results"
-    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ())) for r in records}
+    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ()), r.get("shown"))
+            for r in records}
 
 
 @pytest.fixture(scope="session")

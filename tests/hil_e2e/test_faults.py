@@ -1,6 +1,8 @@
 """Reliability of a validation (issue 8): a faulty link and board resets change nothing in the results, a hung
 board ends in a bounded timeout that names the frame, a killed run resumes without losing or repeating a frame.
-On the host board (a real process on a pty) and the emulated board (QEMU)."""
+On the host board (a real process on a pty) and the emulated board (QEMU). The label shown, computed on the
+device (issue 29), is part of every result: dropped, corrupted and doubled requests (resent with their seq) and
+resets mid-session must leave it equal to the clean run's and to the host's replay on every frame."""
 from __future__ import annotations
 
 import json
@@ -41,14 +43,37 @@ def _outputs(out: Path) -> dict[int, tuple]:
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     indices = [r["index"] for r in records]
     assert len(indices) == len(set(indices)), "a frame has two results"
-    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ())) for r in records}
+    return {r["index"]: (r["status"], tuple(r["output"] or ()), tuple(r["input"] or ()), r["shown"])
+            for r in records}
+
+
+def _sessions(out: Path) -> dict[str, list[int]]:
+    """Each session's shown labels in the order its frames were stepped."""
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    sessions: dict[str, list] = {}
+    for record in sorted(records, key=lambda r: (r["session"], r["step"])):
+        sessions.setdefault(record["session"], []).append(record["shown"])
+    return sessions
+
+
+def _every_label_replayed(report, frames: int) -> None:
+    shown = report.agreement.shown
+    assert (shown.count, shown.total, shown.mismatches) == (frames, frames, [])
 
 
 @pytest.fixture(scope="module")
 def clean_results(tiny_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("clean") / "hil"
     _hil_run(tiny_runs[0], out, "host")
-    return _outputs(out), read_report(out)
+    report = read_report(out)
+    outputs = _outputs(out)
+    _every_label_replayed(report, len(outputs))
+    # the labels can tell a wrong filter: they change inside sessions, and sessions end showing a posture, which a
+    # device that ignored SESSION_START would carry into the next session's first frames (ST's filter needs 5)
+    sessions = _sessions(out)
+    assert len(sessions) >= 4 and all(labels[0] == 0 for labels in sessions.values())
+    assert sum(labels[-1] != 0 for labels in sessions.values()) >= 2
+    return outputs, report, sessions
 
 
 @pytest.mark.parametrize("board, faults", [("host", BURSTY), ("qemu-stm32f405", BURSTY), ("host", INDEPENDENT)])
@@ -56,15 +81,16 @@ def test_faulty_link_and_two_resets_change_no_result(board, faults, tiny_runs, c
     if board.startswith("qemu"):
         require(__import__("shutil").which("qemu-system-arm") is not None, "qemu-system-arm is not installed")
         require(__import__("shutil").which("arm-none-eabi-gcc") is not None, "arm-none-eabi-gcc is not installed")
-    clean, clean_report = clean_results
+    clean, clean_report, _ = clean_results
     frames = len(clean)
     resets = f"{frames // 3},{2 * frames // 3}"
     out = tmp_path / "hil"
     _hil_run(tiny_runs[0], out, board, "--link", faults.format(seed=7, resets=resets), "--timeout", "0.5",
              "--attempts", "20")
-    assert _outputs(out) == clean  # every frame exactly once, identical to the clean run
+    assert _outputs(out) == clean  # every frame exactly once, identical to the clean run (shown labels too)
     report = read_report(out)
     assert report.accuracy.device == clean_report.accuracy.device
+    _every_label_replayed(report, frames)
     recovery, injected = report.link.recovery, report.link.injected_faults  # as the link counted (dicts)
     assert injected["dropped"] > 0 and injected["corrupted"] > 0
     assert recovery["resets"] == 2
@@ -89,7 +115,7 @@ def test_hung_board_times_out_naming_the_frame_with_last_bytes_and_log(tiny_runs
 
 
 def test_killed_run_resumes_without_losing_or_repeating_a_frame(tiny_runs, clean_results, tmp_path):
-    clean, clean_report = clean_results
+    clean, clean_report, clean_sessions = clean_results
     out = tmp_path / "hil"
     command = [sys.executable, "-m", "hil", "run", "--board", "host", "--run-dir", str(tiny_runs[0]),
                "--output-dir", str(out), "--quiet", "--mode", "raw", "--gate", "min_accuracy=0",
@@ -103,10 +129,18 @@ def test_killed_run_resumes_without_losing_or_repeating_a_frame(tiny_runs, clean
     runner.wait()
     done_before = len(results.read_bytes().splitlines())
     assert 30 <= done_before < len(clean), "the run was not killed in the middle"
+    # a session's results go to the log together: what the killed run left are whole sessions, and the session
+    # it was streaming is streamed again from its first frame (its labels below equal the clean run's)
+    logged = [json.loads(line) for line in results.read_bytes().splitlines()]
+    steps = {}
+    for record in logged:
+        steps.setdefault(record["session"], []).append(record["step"])
+    assert steps and all(sorted(found) == list(range(len(clean_sessions[name]))) for name, found in steps.items())
     assert not (out / "hil_report.json").exists()
     _hil_run(tiny_runs[0], out, "host", "--resume")
     assert _outputs(out) == clean
     report = read_report(out)
+    _every_label_replayed(report, len(clean))
     for section in ("accuracy", "agreement", "classification", "raw_mode"):
         assert getattr(report, section) == getattr(clean_report, section), section
     count = ("expected", "received", "complete", "device_ok", "device_rejected", "compared")

@@ -64,8 +64,10 @@ def assert_device_equals_reference(out: Path) -> None:
     assert report.agreement.frames > 0
     exact = report.agreement.exact_match
     assert exact.count == exact.total and exact.rate == 1.0
+    shown = report.agreement.shown  # the label shown on the device, against the host's replay
+    assert shown.count == shown.total == len(result_outputs(out)) and shown.rate == 1.0
     references = read_arrays(out / "references.npz")
-    for index, (status, output, _) in result_outputs(out).items():
+    for index, (status, output, _, _) in result_outputs(out).items():
         if status == "ok":
             assert output == tuple(references["host_int8"][index]), f"frame {index}"
 

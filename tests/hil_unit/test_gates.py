@@ -30,8 +30,8 @@ def test_a_passing_board(tmp_path):
     results = by_name(evaluate_gates(report, gates))
     assert failed_gates(results.values()) == []
     assert {name: r.status for name, r in results.items()} == {
-        "min_accuracy": PASS, "min_exact_agreement": PASS, "min_shown_accuracy": OFF, "max_no_posture_rate": OFF,
-        "max_latency_ms": PASS, "max_instructions": OFF, "max_flash_kib": PASS, "max_ram_kib": PASS}
+        "min_accuracy": PASS, "min_exact_agreement": PASS, "min_shown_agreement": NOT_APPLICABLE,
+        "min_shown_accuracy": OFF, "max_no_posture_rate": OFF, "max_latency_ms": PASS, "max_instructions": OFF, "max_flash_kib": PASS, "max_ram_kib": PASS}
     # slowest frame: 168,000 cycles at 84 MHz = 2 ms nominal, judged as 2 / 0.99 ms: the HSI's +-1 %
     assert results["max_latency_ms"].measured == pytest.approx(2.0 / 0.99)
     assert "for the clock's +-1 %" in results["max_latency_ms"].message
@@ -130,3 +130,32 @@ def test_bad_thresholds_are_named(section, message):
 def test_bad_override_syntax_is_named():
     with pytest.raises(HilError, match=r"gate override 'min_accuracy'"):
         parse_gate_overrides(["min_accuracy"])
+
+
+def with_device_labels(case: dict) -> dict:
+    """The perfect case as a firmware with the decision pipeline logs it: each session is shorter than the five
+    identical decisions ST's filter needs, so the device shows label 0 (None) on every frame."""
+    steps = {}
+    for record in case["records"]:
+        record["step"] = steps.setdefault(record["session"], 0)
+        steps[record["session"]] += 1
+        record["shown"] = 0
+    return case
+
+
+def test_the_label_shown_on_the_device_is_gated_against_the_host_replay(tmp_path):
+    from hil.report import summary_text
+
+    gates = GateThresholds.from_config({"min_accuracy": None})
+    good = report_of(tmp_path / "good", with_device_labels(perfect_case()))
+    assert good["agreement"]["shown"]["rate"] == 1.0 and good["agreement"]["shown"]["sessions"] == 3
+    assert by_name(evaluate_gates(good, gates))["min_shown_agreement"].status == PASS
+    case = with_device_labels(perfect_case())
+    case["records"][6]["shown"] = 2  # a firmware whose filter showed Fist too early
+    bad = report_of(tmp_path / "bad", case)
+    result = by_name(evaluate_gates(bad, gates))["min_shown_agreement"]
+    assert result.status == FAIL and "7/8 frames, 3 sessions" in result.message
+    assert bad["agreement"]["shown"]["mismatches"] == [
+        {"index": 6, "session": "s3", "step": 2, "file": "s3/data_1.npz", "frame": 2, "device_shown": 2,
+         "host_shown": 0, "device_output": [-128, -128, 127]}]
+    assert "1 frames whose label shown on the device differs from the host's replay" in summary_text(bad)

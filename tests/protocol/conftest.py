@@ -58,12 +58,16 @@ def protocol_driver(host_gcc, tmp_path_factory) -> Driver:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
-    """(tflite bytes, library with preprocessing, library without)."""
+    """(tflite bytes, library with preprocessing and the decision pipeline, library without either). The
+    pipeline's threshold is 0 (every class passes): the untrained model is rarely 90 % sure, and the session
+    tests need shown labels that change; the int8 threshold itself is proven in tests/export."""
     from tests.protocol.model_library import make_model_library, tiny_tflite
+    from tofhil.postprocessing import Postprocessing
 
     root = tmp_path_factory.mktemp("tiny_model")
     tflite = tiny_tflite()
-    return tflite, make_model_library(root / "pre", tflite, True), make_model_library(root / "nopre", tflite, False)
+    return (tflite, make_model_library(root / "pre", tflite, True, Postprocessing(threshold=0.0)),
+            make_model_library(root / "nopre", tflite, False))
 
 
 def app_sources(library_dir: Path) -> list[Path]:
@@ -78,8 +82,10 @@ def app_drivers(host_gcc, tiny_model, tmp_path_factory) -> dict[bool, Driver]:
     drivers = {}
     for library in tiny_model[1:]:
         flag = int(library.has_preprocessing)
+        post = int((Path(library.directory) / "tofhil_postprocess.h").is_file())
         drivers[library.has_preprocessing] = Driver(compile_c(
             [*app_sources(library.directory), DRIVERS / "app_driver.c"],
             [library.directory, COMMON, TEMPLATES / "host", DRIVERS], out / f"app_driver_{flag}",
-            (f"-DTOFHIL_HAS_PREPROCESS={flag}", '-DTOFHIL_FIRMWARE_VERSION="test-1"')))
+            (f"-DTOFHIL_HAS_PREPROCESS={flag}", f"-DTOFHIL_HAS_POSTPROCESS={post}",
+             '-DTOFHIL_FIRMWARE_VERSION="test-1"')))
     return drivers

@@ -14,7 +14,8 @@ from pathlib import Path
 from cobs import cobs
 
 from hil.protocol import (MAX_ENCODED, MAX_PACKET, MAX_PAYLOAD, PROTOCOL_VERSION, SEQ_UNKNOWN, Error, FrameDecoder,
-                          Hello, HelloRequest, InferRaw, InferTensor, Layer, LayerRequest, Packet, Result, Stats, StatsRequest,
+                          Hello, HelloRequest, InferRaw, InferTensor, Layer, LayerRequest, Packet, Result, Session,
+                          SessionStart, Stats, StatsRequest,
                           encode_frame, encode_message)
 
 VECTORS_PATH = Path(__file__).resolve().parents[2] / "docs" / "protocol_vectors.json"
@@ -34,14 +35,17 @@ def messages() -> list[tuple[str, int, object]]:
     tensor = [((i * 37) % 256) - 128 for i in range(INPUT_SIZE)]
     hello = Hello(PROTOCOL_VERSION, 1, 168_000_000, 168_000_000, hashlib.sha256(b"tofhil model").hexdigest(),
                   0.0117647061124444, -3, 0.00390625, -128, INPUT_SIZE, OUTPUT_SIZE, MAX_PAYLOAD, True, "0.1.0",
-                  "qemu-stm32f405")
+                  "qemu-stm32f405", has_postprocessing=True)
     outputs = [-128, -128, 127, -120, -128, -128, -101, -128]
     return [("HELLO_REQ", 1, HelloRequest()), ("INFER_RAW", 2, raw_frame()),
             ("INFER_TENSOR", 3, InferTensor(tensor)), ("STATS_REQ", 4, StatsRequest()),
             ("HELLO", 1, hello),
-            ("RESULT", 2, Result(0, 27_891, 1_262, outputs, tensor)),
-            ("RESULT_NO_ECHO", 3, Result(0, 27_905, 0, outputs)),
-            ("RESULT_FRAME_REJECTED", 5, Result(2, 0, 1_180)),
+            ("RESULT", 2, Result(0, 27_891, 1_262, outputs, tensor, shown=0, in_session=True)),
+            ("RESULT_NO_ECHO", 3, Result(0, 27_905, 0, outputs, shown=2, in_session=True)),
+            ("RESULT_FRAME_REJECTED", 5, Result(2, 0, 1_180, shown=2, in_session=True)),
+            ("RESULT_NO_PIPELINE", 8, Result(0, 27_900, 0, outputs)),
+            ("SESSION_START", 10, SessionStart()),
+            ("SESSION", 10, Session(True, 114, 3, True, 0, 8)),
             ("STATS", 4, Stats(1_384, 2_048, 812, 3, 1, 0, 4)),
             ("LAYER_REQ", 6, LayerRequest(1, 0, tensor)),
             ("LAYER", 6, Layer(1, 6, True, 1_873, 72, 0, bytes((7 * i) % 256 for i in range(72)))),

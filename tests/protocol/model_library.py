@@ -23,10 +23,15 @@ def tiny_tflite(seed: int = 5) -> bytes:
     return quantize_keras_model(model, calibration)
 
 
-def make_model_library(output_dir: Path, tflite: bytes, preprocessing: bool = True):
-    """Generate the C library into ``output_dir``; returns the exporter's GeneratedLibrary."""
+CLASS_NAMES = ["None", "Like", "Dislike", "FlatHand", "Fist", "Love", "BreakTime", "CrossHands"]  # ST's order
+
+
+def make_model_library(output_dir: Path, tflite: bytes, preprocessing: bool = True, postprocessing=None):
+    """Generate the C library into ``output_dir``; returns the exporter's GeneratedLibrary. ``postprocessing``
+    (a :class:`tofhil.postprocessing.Postprocessing`) also generates the decision pipeline."""
     from training.data.preprocess import PreprocessingSpec
     from training.export.library import generate_library
 
     spec = PreprocessingSpec() if preprocessing else None
-    return generate_library(tflite, Path(output_dir), spec, source="tiny protocol-test model")
+    return generate_library(tflite, Path(output_dir), spec, source="tiny protocol-test model",
+                            postprocessing=postprocessing, class_names=CLASS_NAMES if postprocessing else None)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hil.protocol import (MAX_ENCODED, MAX_PACKET, MAX_PAYLOAD, SEQ_UNKNOWN, Error, FrameDecoder, Hello,
-                          HelloRequest, InferRaw, InferTensor, LayerRequest, Result, Stats, StatsRequest,
+                          HelloRequest, InferRaw, InferTensor, LayerRequest, Result, Session, SessionStart, Stats,
+                          StatsRequest,
                           decode_message,
                           encode_frame, encode_message)
 from tests.protocol.make_vectors import VECTORS_PATH, event_of, raw_frame
@@ -208,7 +209,8 @@ def test_infer_raw_echo_and_outputs_equal_host_preprocessing(app_drivers, hello,
     expected = ReferenceRunner(tiny_model[0]).run(inputs.reshape(20, 8, 8, 2)).reshape(20, -1)
     assert np.array_equal(np.array([r.output for r in results[:20]]), expected)
     assert all(r.preprocess_ticks > 0 for r in results)
-    assert results[20] == Result(2, 0, results[20].preprocess_ticks)
+    assert results[20] == Result(2, 0, results[20].preprocess_ticks, shown=results[20].shown)
+    assert results[20].shown is not None and not results[20].in_session  # no SESSION_START in this stream
 
 
 def request(type_: int, seq: int, payload: bytes) -> bytes:
@@ -313,3 +315,111 @@ def test_layer_request_at_an_offset_sends_the_rest(app_drivers, hello, tiny_mode
     [[(_, whole), (_, rest)]] = app_replies(app_drivers[True], [stream], hello)
     assert (whole.size, rest.size, rest.offset) == (288, 288, 200)
     assert rest.data == whole.data[200:]
+
+
+# --- the label shown: the decision pipeline stepped on the device, session by session ----------------------
+
+@pytest.fixture(scope="module")
+def two_postures(tiny_model):
+    """Two int8 input tensors the model classifies as two different classes, neither the no-posture class 0."""
+    from training.export.reference import ReferenceRunner
+
+    inputs = np.random.default_rng(8).integers(-128, 128, (64, 128)).astype(np.int8)
+    top = ReferenceRunner(tiny_model[0]).run(inputs.reshape(64, 8, 8, 2)).reshape(64, -1).argmax(axis=1)
+    first = next(i for i in range(64) if top[i] != 0)
+    second = next(i for i in range(64) if top[i] not in (0, top[first]))
+    return (inputs[first], int(top[first])), (inputs[second], int(top[second]))
+
+
+def host_replay(results: list[Result], starts: list[int], hello: Hello) -> list[int]:
+    """tofhil.postprocessing over the device's outputs, the filter reset at the given result positions."""
+    from tests.protocol.model_library import CLASS_NAMES
+    from tofhil.postprocessing import LabelFilter, Postprocessing, decide, int8_threshold
+
+    spec = Postprocessing(threshold=0.0)
+    fallback = spec.fallback_index(CLASS_NAMES)
+    threshold = int8_threshold(spec.threshold, hello.output_scale, hello.output_zero_point)
+    decisions = decide(np.array([r.output for r in results]), np.ones(len(results), bool), threshold, fallback)
+    label_filter, shown = LabelFilter(spec.filter_length, spec.keep_last_valid, fallback), []
+    for i, decision in enumerate(decisions.tolist()):
+        if i in starts:
+            label_filter.reset()
+        shown.append(label_filter.step(decision))
+    return shown
+
+
+def tensor_stream(items: list[tuple[int, object]]) -> bytes:
+    return b"".join(encode_message(message, seq) for seq, message in items)
+
+
+def test_hello_announces_the_decision_pipeline(app_drivers):
+    [[(_, with_pipeline)]] = app_replies(app_drivers[True], [encode_message(HelloRequest(), 1)])
+    [[(_, without)]] = app_replies(app_drivers[False], [encode_message(HelloRequest(), 1)])
+    assert (with_pipeline.protocol_version, with_pipeline.has_postprocessing, without.has_postprocessing) == (
+        2, True, False)
+
+
+def test_session_start_answers_the_pipelines_constants(app_drivers, hello, tiny_model):
+    from training.export.postprocess_context import postprocess_facts  # noqa: F401 - the facts' source
+
+    [[(seq, session)]] = app_replies(app_drivers[True], [encode_message(SessionStart(), 40)])
+    header = (tiny_model[1].directory / "tofhil_postprocess.h").read_text()
+    threshold_q = int(header.split("#define TOFHIL_POSTPROCESS_THRESHOLD_Q ")[1].split()[0])
+    assert (seq, session) == (40, Session(True, threshold_q, 3, True, 0, 8))
+    [[(_, none)]] = app_replies(app_drivers[False], [encode_message(SessionStart(), 41)])
+    assert none == Session(False, 0, 0, False, 0, 0)
+
+
+def test_shown_labels_equal_the_host_replay_and_a_session_start_resets_them(app_drivers, hello, two_postures):
+    (a, label_a), (b, label_b) = two_postures
+    frames = [a] * 6 + [b] * 7 + [a] * 2
+    items = [(1, SessionStart())] + [(2 + i, InferTensor(f)) for i, f in enumerate(frames)]
+    items += [(20, SessionStart())] + [(21 + i, InferTensor(f)) for i, f in enumerate([b] * 6)]
+    [replies] = app_replies(app_drivers[True], [tensor_stream(items)], hello)
+    results = [r for _, r in replies if isinstance(r, Result)]
+    assert [type(r).__name__ for _, r in replies].count("Session") == 2 and len(results) == 21
+    shown = [r.shown for r in results]
+    assert shown == host_replay(results, [0, 15], hello)
+    assert all(r.in_session for r in results)
+    # ST's filter (LABEL_FILTER_N 3) shows a label on the 5th identical decision; the reset before the last six
+    # frames shows the no-posture class again until its 5th frame (without it, label b would stay shown)
+    assert shown[:6] == [0, 0, 0, 0, label_a, label_a]
+    assert shown[12] == label_b and shown[13:15] == [label_b, label_b]
+    assert shown[15:] == [0, 0, 0, 0, label_b, label_b]
+
+
+def test_a_resent_request_does_not_step_the_filter_twice(app_drivers, hello, two_postures):
+    (a, label_a), _ = two_postures
+    # frame seq 3 sent three times (its reply lost twice): still the 2nd frame of the session
+    items = [(1, SessionStart()), (2, InferTensor(a)), (3, InferTensor(a)), (3, InferTensor(a)),
+             (3, InferTensor(a)), (4, InferTensor(a)), (5, InferTensor(a)), (6, InferTensor(a))]
+    [replies] = app_replies(app_drivers[True], [tensor_stream(items)], hello)
+    results = [(seq, r) for seq, r in replies if isinstance(r, Result)]
+    assert [seq for seq, _ in results] == [2, 3, 3, 3, 4, 5, 6]
+    # shown on the 5th frame (seq 6); stepping each resend would show it at seq 4 already
+    assert [r.shown for _, r in results] == [0, 0, 0, 0, 0, 0, label_a]
+
+
+def test_a_resent_session_start_does_not_reset(app_drivers, hello, two_postures):
+    (a, label_a), _ = two_postures
+    items = [(1, SessionStart())] + [(2 + i, InferTensor(a)) for i in range(5)] + [(1, SessionStart()),
+                                                                                 (7, InferTensor(a))]
+    [replies] = app_replies(app_drivers[True], [tensor_stream(items)], hello)
+    assert [r.shown for _, r in replies if isinstance(r, Result)] == [0, 0, 0, 0, label_a, label_a]
+
+
+def test_a_skipped_seq_in_a_session_is_refused_until_the_missing_one_comes(app_drivers, hello, two_postures):
+    (a, _), _ = two_postures
+    items = [(10, SessionStart()), (12, InferTensor(a)), (11, InferTensor(a)), (12, InferTensor(a))]
+    [replies] = app_replies(app_drivers[True], [tensor_stream(items)], hello)
+    assert [(seq, type(r).__name__) for seq, r in replies] == [(10, "Session"), (12, "Error"), (11, "Result"),
+                                                              (12, "Result")]
+    assert replies[1][1] == Error.of("OUT_OF_ORDER")
+
+
+def test_a_hello_ends_the_session(app_drivers, hello, two_postures):
+    (a, _), _ = two_postures
+    items = [(1, SessionStart()), (2, InferTensor(a)), (3, HelloRequest()), (9, InferTensor(a))]
+    [replies] = app_replies(app_drivers[True], [tensor_stream(items)], hello)
+    results = [r for _, r in replies if isinstance(r, Result)]
+    assert [r.in_session for r in results] == [True, False]  # seq 9 is no gap: there is no session any more

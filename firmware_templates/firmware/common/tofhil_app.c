@@ -16,6 +16,12 @@
 #if TOFHIL_HAS_PREPROCESS
 #include "tofhil_preprocess.h"
 #endif
+#ifndef TOFHIL_HAS_POSTPROCESS
+#define TOFHIL_HAS_POSTPROCESS 0 /* a project generated before the on-device decision pipeline */
+#endif
+#if TOFHIL_HAS_POSTPROCESS
+#include "tofhil_postprocess.h"
+#endif
 #ifndef TOFHIL_FIRMWARE_VERSION
 #define TOFHIL_FIRMWARE_VERSION "0.1.0"
 #endif
@@ -23,7 +29,13 @@
 #if !TOFHIL_MODEL_INPUT_IS_INT8 || !TOFHIL_MODEL_OUTPUT_IS_INT8
 #error "the validation firmware serves int8-input, int8-output models only"
 #endif
-#define TOFHIL_RESULT_HEADER_SIZE 10u
+#define TOFHIL_RESULT_HEADER_SIZE 12u
+#define TOFHIL_RESULT_FLAG_ECHO 0x01u
+#define TOFHIL_RESULT_FLAG_SHOWN 0x02u      /* the shown label is the decision pipeline's */
+#define TOFHIL_RESULT_FLAG_IN_SESSION 0x04u /* stepped inside a session that SESSION_START opened */
+#define TOFHIL_HELLO_FLAG_PREPROCESS 0x01u
+#define TOFHIL_HELLO_FLAG_POSTPROCESS 0x02u
+#define TOFHIL_SHOWN_HISTORY 8u /* seqs remembered: more than the host keeps in flight (docs/protocol.md) */
 #define TOFHIL_RAW_FRAME_ZONES 64u
 #define TOFHIL_INFER_RAW_SIZE (1u + TOFHIL_RAW_FRAME_ZONES * 5u)
 #define TOFHIL_LAYER_REQ_HEADER_SIZE 3u /* u8 layer, u16 offset; the int8 input tensor follows */
@@ -54,6 +66,24 @@ static uint32_t tofhil_app_rejected;
 static tofhil_payload_t tofhil_app_reply;
 static uint8_t tofhil_app_frame[TOFHIL_PROTO_MAX_ENCODED + 1u];
 static int8_t tofhil_app_echo[TOFHIL_MODEL_INPUT_SIZE];
+
+/* The session (SESSION_START): the decision pipeline's state stepped once per frame, in seq order. A request
+ * sent again after a lost reply carries a seq already stepped: it gets the label shown then, and the filter
+ * does not step twice. Inside a session a seq that skips one (its predecessor was lost) is refused, so the
+ * filter sees the frames in the order the host sent them. */
+typedef struct {
+    uint8_t active;         /* SESSION_START seen since the (re)start */
+    uint16_t start_seq;     /* its seq: a resent SESSION_START does not reset again */
+    uint16_t expected;      /* the next seq to step */
+    uint16_t seqs[TOFHIL_SHOWN_HISTORY];
+    int16_t shown[TOFHIL_SHOWN_HISTORY];
+    uint8_t used, next;     /* history entries in use, the one to overwrite */
+} tofhil_session_t;
+
+static tofhil_session_t tofhil_app_session;
+#if TOFHIL_HAS_POSTPROCESS
+static tofhil_postprocess_state_t tofhil_app_filter;
+#endif
 
 static void tofhil_put_bytes(tofhil_payload_t *p, const void *data, size_t length)
 {
@@ -160,14 +190,20 @@ static void tofhil_send_hello(uint16_t seq)
     tofhil_put_u16(p, (uint16_t)TOFHIL_MODEL_INPUT_SIZE);
     tofhil_put_u16(p, (uint16_t)TOFHIL_MODEL_OUTPUT_SIZE);
     tofhil_put_u16(p, (uint16_t)TOFHIL_PROTO_MAX_PAYLOAD);
-    tofhil_put_u8(p, TOFHIL_HAS_PREPROCESS ? 1u : 0u);
+    tofhil_put_u8(p, (uint8_t)((TOFHIL_HAS_PREPROCESS ? TOFHIL_HELLO_FLAG_PREPROCESS : 0u) |
+                               (TOFHIL_HAS_POSTPROCESS ? TOFHIL_HELLO_FLAG_POSTPROCESS : 0u)));
     tofhil_put_text(p, TOFHIL_FIRMWARE_VERSION);
     tofhil_put_text(p, tofhil_board_name());
     tofhil_send(TOFHIL_MSG_HELLO, seq, p);
 }
 
+static void tofhil_session_reset(uint8_t active, uint16_t start_seq);
+
+/* A HELLO starts a new conversation (a host that connects, or reconnects after a reset): it ends the session,
+ * so the seqs of an earlier host can never pass for resends. */
 static void tofhil_handle_hello(const tofhil_packet_t *request)
 {
+    tofhil_session_reset(0u, TOFHIL_PROTO_SEQ_UNKNOWN);
     tofhil_send_hello(request->seq);
 }
 
@@ -190,6 +226,119 @@ static uint32_t tofhil_timed_since(const tofhil_timed_mark_t *begin)
     return elapsed - isr;
 }
 
+static uint16_t tofhil_next_seq(uint16_t seq)
+{
+    return (uint16_t)((seq + 1u) % TOFHIL_PROTO_SEQ_UNKNOWN); /* the host's seqs skip 0xFFFF */
+}
+
+/* The history entry of an already stepped seq, or -1. */
+static int tofhil_session_find(uint16_t seq)
+{
+    unsigned i;
+    for (i = 0; i < tofhil_app_session.used; ++i) {
+        if (tofhil_app_session.seqs[i] == seq) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* May an inference request with this seq run? OK, or OUT_OF_ORDER (inside a session, a seq that is neither the
+ * next one nor one already stepped). */
+static tofhil_status_t tofhil_session_admit(uint16_t seq)
+{
+    if (tofhil_app_session.active && seq != tofhil_app_session.expected && tofhil_session_find(seq) < 0) {
+        return TOFHIL_STATUS_OUT_OF_ORDER;
+    }
+    return TOFHIL_STATUS_OK;
+}
+
+/* The label shown after this request's frame: stepped once per seq (scores unread when valid is 0). */
+static int16_t tofhil_session_step(uint16_t seq, const int8_t *scores, int valid)
+{
+    const int found = tofhil_session_find(seq);
+    int16_t shown = -1;
+    if (found >= 0) {
+        return tofhil_app_session.shown[found];
+    }
+#if TOFHIL_HAS_POSTPROCESS
+    shown = tofhil_postprocess_step(&tofhil_app_filter, scores, valid);
+#else
+    (void)scores;
+    (void)valid;
+#endif
+    tofhil_app_session.seqs[tofhil_app_session.next] = seq;
+    tofhil_app_session.shown[tofhil_app_session.next] = shown;
+    tofhil_app_session.next = (uint8_t)((tofhil_app_session.next + 1u) % TOFHIL_SHOWN_HISTORY);
+    if (tofhil_app_session.used < TOFHIL_SHOWN_HISTORY) {
+        tofhil_app_session.used++;
+    }
+    tofhil_app_session.expected = tofhil_next_seq(seq);
+    return shown;
+}
+
+static void tofhil_session_reset(uint8_t active, uint16_t start_seq)
+{
+    memset(&tofhil_app_session, 0, sizeof tofhil_app_session);
+    tofhil_app_session.active = active;
+    tofhil_app_session.start_seq = start_seq;
+    tofhil_app_session.expected = tofhil_next_seq(start_seq);
+#if TOFHIL_HAS_POSTPROCESS
+    tofhil_postprocess_reset(&tofhil_app_filter);
+#endif
+}
+
+/* RESULT's header: status, flags, ticks, the shown label */
+static tofhil_payload_t *tofhil_result_begin(uint8_t status, uint8_t echo, uint32_t infer_ticks,
+                                             uint32_t preprocess_ticks, int16_t shown)
+{
+    tofhil_payload_t *p = tofhil_reply_begin();
+    uint8_t flags = echo ? TOFHIL_RESULT_FLAG_ECHO : 0u;
+    if (TOFHIL_HAS_POSTPROCESS) {
+        flags |= TOFHIL_RESULT_FLAG_SHOWN;
+    }
+    if (tofhil_app_session.active) {
+        flags |= TOFHIL_RESULT_FLAG_IN_SESSION;
+    }
+    tofhil_put_u8(p, status);
+    tofhil_put_u8(p, flags);
+    tofhil_put_u32(p, infer_ticks);
+    tofhil_put_u32(p, preprocess_ticks);
+    tofhil_put_u16(p, (uint16_t)shown);
+    return p;
+}
+
+/* SESSION_START: reset the decision pipeline (a new recording: ST's state at power-up); answered with the
+ * pipeline's constants so the host can check they are its configuration's. */
+static void tofhil_handle_session_start(const tofhil_packet_t *request)
+{
+    tofhil_payload_t *p;
+    if (request->length != 0u) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    if (!tofhil_app_session.active || tofhil_app_session.start_seq != request->seq) { /* not a resend */
+        tofhil_session_reset(1u, request->seq);
+    }
+    p = tofhil_reply_begin();
+#if TOFHIL_HAS_POSTPROCESS
+    tofhil_put_u8(p, 1u);
+    tofhil_put_u16(p, (uint16_t)(int16_t)TOFHIL_POSTPROCESS_THRESHOLD_Q);
+    tofhil_put_u8(p, (uint8_t)TOFHIL_POSTPROCESS_FILTER_LENGTH);
+    tofhil_put_u8(p, (uint8_t)TOFHIL_POSTPROCESS_KEEP_LAST_VALID);
+    tofhil_put_u16(p, (uint16_t)(int16_t)TOFHIL_POSTPROCESS_NO_POSTURE);
+    tofhil_put_u16(p, (uint16_t)TOFHIL_POSTPROCESS_CLASSES);
+#else
+    tofhil_put_u8(p, 0u);
+    tofhil_put_u16(p, 0u);
+    tofhil_put_u8(p, 0u);
+    tofhil_put_u8(p, 0u);
+    tofhil_put_u16(p, 0u);
+    tofhil_put_u16(p, 0u);
+#endif
+    tofhil_send(TOFHIL_MSG_SESSION, request->seq, p);
+}
+
 /* Invoke the model on the input already in the arena and send RESULT (or ERROR). */
 static void tofhil_infer_and_reply(uint16_t seq, uint32_t preprocess_ticks, int echo)
 {
@@ -197,6 +346,7 @@ static void tofhil_infer_and_reply(uint16_t seq, uint32_t preprocess_ticks, int 
     tofhil_timed_mark_t start;
     tofhil_status_t status;
     uint32_t infer_ticks;
+    int16_t shown;
     tofhil_board_timed_mark(&start);
     status = tofhil_model_invoke();
     infer_ticks = tofhil_timed_since(&start);
@@ -204,11 +354,8 @@ static void tofhil_infer_and_reply(uint16_t seq, uint32_t preprocess_ticks, int 
         tofhil_send_error(seq, (int)status);
         return;
     }
-    p = tofhil_reply_begin();
-    tofhil_put_u8(p, (uint8_t)TOFHIL_STATUS_OK);
-    tofhil_put_u8(p, echo ? 1u : 0u);
-    tofhil_put_u32(p, infer_ticks);
-    tofhil_put_u32(p, preprocess_ticks);
+    shown = tofhil_session_step(seq, tofhil_model_output(), 1);
+    p = tofhil_result_begin((uint8_t)TOFHIL_STATUS_OK, (uint8_t)echo, infer_ticks, preprocess_ticks, shown);
     tofhil_put_bytes(p, tofhil_model_output(), TOFHIL_MODEL_OUTPUT_SIZE);
     if (echo) {
         tofhil_put_bytes(p, tofhil_app_echo, TOFHIL_MODEL_INPUT_SIZE);
@@ -220,6 +367,10 @@ static void tofhil_handle_infer_tensor(const tofhil_packet_t *request)
 {
     if (request->length != TOFHIL_MODEL_INPUT_SIZE || request->payload == NULL) {
         tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    if (tofhil_session_admit(request->seq) != TOFHIL_STATUS_OK) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_OUT_OF_ORDER);
         return;
     }
     memcpy(tofhil_model_input(), request->payload, TOFHIL_MODEL_INPUT_SIZE);
@@ -243,14 +394,12 @@ static void tofhil_unpack_raw(const uint8_t *frame)
     }
 }
 
+/* A frame the distance filter dropped decides the no-posture class (ST's output_selection). */
 static void tofhil_send_rejected(uint16_t seq, uint32_t preprocess_ticks)
 {
-    tofhil_payload_t *p = tofhil_reply_begin();
-    tofhil_put_u8(p, (uint8_t)TOFHIL_STATUS_FRAME_REJECTED);
-    tofhil_put_u8(p, 0u);
-    tofhil_put_u32(p, 0u);
-    tofhil_put_u32(p, preprocess_ticks);
-    tofhil_send(TOFHIL_MSG_RESULT, seq, p);
+    const int16_t shown = tofhil_session_step(seq, NULL, 0);
+    tofhil_send(TOFHIL_MSG_RESULT, seq,
+                tofhil_result_begin((uint8_t)TOFHIL_STATUS_FRAME_REJECTED, 0u, 0u, preprocess_ticks, shown));
 }
 
 static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
@@ -261,6 +410,10 @@ static void tofhil_handle_infer_raw(const tofhil_packet_t *request)
     int echo;
     if (request->length != TOFHIL_INFER_RAW_SIZE || request->payload == NULL || (request->payload[0] & 0xFEu)) {
         tofhil_send_error(request->seq, TOFHIL_STATUS_BAD_PAYLOAD);
+        return;
+    }
+    if (tofhil_session_admit(request->seq) != TOFHIL_STATUS_OK) {
+        tofhil_send_error(request->seq, TOFHIL_STATUS_OUT_OF_ORDER);
         return;
     }
     echo = request->payload[0] & 1u;
@@ -382,6 +535,9 @@ void tofhil_app_handle(const tofhil_packet_t *request)
     case TOFHIL_MSG_LAYER_REQ:
         tofhil_handle_layer(request);
         break;
+    case TOFHIL_MSG_SESSION_START:
+        tofhil_handle_session_start(request);
+        break;
     default:
         tofhil_send_error(request->seq, TOFHIL_STATUS_UNKNOWN_MESSAGE);
         break;
@@ -398,6 +554,7 @@ void tofhil_app_init(void)
     tofhil_decoder_init(&tofhil_app_decoder);
     tofhil_app_rejected = 0u;
     tofhil_app_isr_ticks_removed = tofhil_app_isr_count_removed = 0u;
+    tofhil_session_reset(0u, TOFHIL_PROTO_SEQ_UNKNOWN); /* no session until SESSION_START: a restart ends it */
 }
 
 void tofhil_app_push_byte(uint8_t byte)

@@ -11,7 +11,7 @@
 
 #include "tofhil_status.h"
 
-#define TOFHIL_PROTO_VERSION 1u
+#define TOFHIL_PROTO_VERSION 2u
 #define TOFHIL_PROTO_HEADER_SIZE 5u
 #define TOFHIL_PROTO_CRC_SIZE 4u
 #define TOFHIL_PROTO_MAX_PAYLOAD 400u
@@ -28,10 +28,12 @@
     X(INFER_TENSOR, 0x03)      \
     X(STATS_REQ, 0x04)         \
     X(LAYER_REQ, 0x05)         \
+    X(SESSION_START, 0x06)     \
     X(HELLO, 0x81)             \
     X(RESULT, 0x82)            \
     X(STATS, 0x84)             \
     X(LAYER, 0x85)             \
+    X(SESSION, 0x86)           \
     X(ERROR, 0x8F)
 
 #define TOFHIL_MSG_ENUM_ENTRY(name, id) TOFHIL_MSG_##name = id,
