@@ -2,6 +2,7 @@
 import pytest
 
 from hil.errors import HilError
+from hil.report.report_type import ShownMismatch
 from hil.report.gates import (FAIL, NOT_APPLICABLE, OFF, PASS, GateThresholds, evaluate_gates, failed_gates,
                        parse_gate_overrides)
 from hil.report import build_report, load_validation
@@ -148,14 +149,14 @@ def test_the_label_shown_on_the_device_is_gated_against_the_host_replay(tmp_path
 
     gates = GateThresholds.from_config({"min_accuracy": None})
     good = report_of(tmp_path / "good", with_device_labels(perfect_case()))
-    assert good["agreement"]["shown"]["rate"] == 1.0 and good["agreement"]["shown"]["sessions"] == 3
+    assert good.agreement.shown.rate == 1.0 and good.agreement.shown.sessions == 3
     assert by_name(evaluate_gates(good, gates))["min_shown_agreement"].status == PASS
     case = with_device_labels(perfect_case())
     case["records"][6]["shown"] = 2  # a firmware whose filter showed Fist too early
     bad = report_of(tmp_path / "bad", case)
     result = by_name(evaluate_gates(bad, gates))["min_shown_agreement"]
     assert result.status == FAIL and "7/8 frames, 3 sessions" in result.message
-    assert bad["agreement"]["shown"]["mismatches"] == [
-        {"index": 6, "session": "s3", "step": 2, "file": "s3/data_1.npz", "frame": 2, "device_shown": 2,
-         "host_shown": 0, "device_output": [-128, -128, 127]}]
+    assert bad.agreement.shown.mismatches == [
+        ShownMismatch(index=6, session="s3", step=2, file="s3/data_1.npz", frame=2, device_shown=2, host_shown=0,
+                      device_output=[-128, -128, 127])]
     assert "1 frames whose label shown on the device differs from the host's replay" in summary_text(bad)
