@@ -271,6 +271,93 @@ TOFHIL_INLINE void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, con
     acc[3] += (int32_t)*w1 * *x1;
 }
 
+/* eight words of an int16 row, as one memory operand of the asm below (chars: any alias) */
+typedef struct {
+    unsigned char bytes[32];
+} tofhil_row8_bytes_t;
+
+#if TOFHIL_DSP
+/* The body of tofhil_conv_row_k3x6_s16: the kernel row's three weight words, then 4 LDRD + 18 SMLAD. FIRST is the
+ * instruction of each accumulator's first product: smuad (no accumulator to clear) or smlad. */
+#define TOFHIL_CONV_ROW_K3X6_ASM(FIRST)                  \
+    "ldr %[w0], [%[w]]\n\t"                              \
+    "ldrd %[w1], %[w2], [%[w], #4]\n\t"                  \
+    "ldrd %[p], %[q], [%[x]]\n\t"                        \
+    #FIRST " %[a0], %[w0], %[p]" TOFHIL_ACC_##FIRST(a0) "\n\t"  \
+    "smlad %[a0], %[w1], %[q], %[a0]\n\t"                \
+    #FIRST " %[a1], %[w0], %[q]" TOFHIL_ACC_##FIRST(a1) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #8]\n\t"                    \
+    "smlad %[a0], %[w2], %[p], %[a0]\n\t"                \
+    "smlad %[a1], %[w1], %[p], %[a1]\n\t"                \
+    #FIRST " %[a2], %[w0], %[p]" TOFHIL_ACC_##FIRST(a2) "\n\t"  \
+    "smlad %[a1], %[w2], %[q], %[a1]\n\t"                \
+    "smlad %[a2], %[w1], %[q], %[a2]\n\t"                \
+    #FIRST " %[a3], %[w0], %[q]" TOFHIL_ACC_##FIRST(a3) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #16]\n\t"                   \
+    "smlad %[a2], %[w2], %[p], %[a2]\n\t"                \
+    "smlad %[a3], %[w1], %[p], %[a3]\n\t"                \
+    #FIRST " %[a4], %[w0], %[p]" TOFHIL_ACC_##FIRST(a4) "\n\t"  \
+    "smlad %[a3], %[w2], %[q], %[a3]\n\t"                \
+    "smlad %[a4], %[w1], %[q], %[a4]\n\t"                \
+    #FIRST " %[a5], %[w0], %[q]" TOFHIL_ACC_##FIRST(a5) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #24]\n\t"                   \
+    "smlad %[a4], %[w2], %[p], %[a4]\n\t"                \
+    "smlad %[a5], %[w1], %[p], %[a5]\n\t"                \
+    "smlad %[a5], %[w2], %[q], %[a5]"
+#define TOFHIL_ACC_smuad(a) ""
+#define TOFHIL_ACC_smlad(a) ", %[" #a "]"
+#endif
+
+/*
+ * One kernel row of a 3-wide, stride-1 kernel over two-channel pixels for six neighbouring outputs of one
+ * channel: acc[j] (+)= w[0].x[j] + w[1].x[j+1] + w[2].x[j+2], j = 0..5, where x[i] is pixel i's int16 pair (a
+ * word of the word-aligned x) and w the kernel row's three weight pairs (word-aligned). The weights stay in
+ * registers for the whole row and each loaded input pair serves up to three SMLADs: 2 + 4 loads, 18 SMLAD. With
+ * first != 0 the accumulators are set, not added to (the first kernel row of a bias-free output). On the M4 one
+ * asm block of 13 registers, so every compiler and level gets the same schedule; elsewhere plain C.
+ */
+TOFHIL_INLINE void tofhil_conv_row_k3x6_s16(const uint32_t *w, const int16_t *x, int32_t *acc, int first)
+{
+#if TOFHIL_DSP
+    int32_t a0, a1, a2, a3, a4, a5;
+    uint32_t w0, w1, w2, p, q;
+    if (first) {
+        __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smuad)
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
+                : [w] "r"(w), [x] "r"(x), "m"(*(const tofhil_row8_bytes_t *)(const void *)x),
+                  "m"(*(const uint32_t(*)[3])w));
+    } else {
+        a0 = acc[0];
+        a1 = acc[1];
+        a2 = acc[2];
+        a3 = acc[3];
+        a4 = acc[4];
+        a5 = acc[5];
+        __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smlad)
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
+                : [w] "r"(w), [x] "r"(x), "m"(*(const tofhil_row8_bytes_t *)(const void *)x),
+                  "m"(*(const uint32_t(*)[3])w));
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+#else
+    int j, k;
+    for (j = 0; j < 6; ++j) {
+        int32_t sum = first ? 0 : acc[j];
+        for (k = 0; k < 3; ++k) {
+            sum = tofhil_smlad(w[k], tofhil_load32(x + 2 * (j + k)), sum);
+        }
+        acc[j] = sum;
+    }
+#endif
+}
+
 /* acc + sum of n int8 weights (grouped for SXTB16 as below) times int16 x */
 TOFHIL_INLINE int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
 {

@@ -66,7 +66,8 @@ def c_rows(values, ctype: str, per_line: int = 16) -> list[str]:
     if ctype == "double":
         items, per_line = [c_float(float(v), single=False) for v in flat], 4
     else:
-        items = [str(int(v)) for v in flat]
+        suffix = "u" if ctype == "uint32_t" else ""
+        items = [f"{int(v)}{suffix}" for v in flat]
     return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 

@@ -68,6 +68,20 @@ def _pairs_share_loads(f: dict) -> bool:
     return f["out_w"] % 2 == 0 and (f["stride_w"] * f["in_c"]) % 2 == 0
 
 
+def _row_k3x6(f: dict) -> bool:
+    """The shape tofhil_conv_row_k3x6_s16 computes: two input channels (one word per pixel), a 3-wide kernel at
+    stride 1, six outputs per row (ST's hand-posture conv: 8x8x2 -> 6x6x8). The weights of a kernel row then stay
+    in registers across the row; other shapes take the generic 2-channel x 2-pixel blocking."""
+    return f["in_c"] == 2 and f["k_w"] == 3 and f["stride_w"] == 1 and f["out_w"] == 6
+
+
+def pack_pixel_pairs(filters: np.ndarray) -> np.ndarray:
+    """OHWI int8 filters with two input channels as one uint32 word per tap: channel 0 in the low half (int16),
+    channel 1 in the high half, the order SMLAD pairs them with the input's int16 pixels."""
+    pairs = filters.astype(np.int64).reshape(-1, 2) & 0xFFFF
+    return (pairs[:, 0] | (pairs[:, 1] << 16)).astype(np.uint32)
+
+
 def _right_only(shift: np.ndarray, ranges: np.ndarray) -> bool:
     """Every channel shifts right (>= 1) and high + 2^(right-1) fits int32 (|high| <= |acc|)."""
     if (shift > -1).any():
@@ -86,10 +100,12 @@ def _conv(op: KernelOp) -> Specialization:
     # reproduces that wherever negative products clamp anyway (ReLU), proven per channel; else
     # the conv keeps TFLite's arithmetic, constants hoisted
     consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
+              "row_k3x6": _row_k3x6(f),
               "any_left": bool((shift > 0).any()), "right_only": _right_only(shift, op.accumulator_ranges),
               "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right), "pool": 0}
     bias = np.zeros(f["out_c"], np.int64) if bias is None else bias
-    filters = ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16))
+    filters = (("filter_words", "uint32_t", pack_pixel_pairs(op.arrays["filter"][1])) if consts["row_k3x6"]
+               else ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)))
     folded = fold_conv_requant(op.accumulator_ranges, bias, op.arrays["multiplier"][1], shift, f["output_offset"],
                                f["act_min"], f["act_max"])
     scratch = padded_h * padded_w * f["in_c"]
