@@ -22,6 +22,13 @@
 #define TOFHIL_DSP 0
 #endif
 
+/* The generated constant arrays start on a word: the M4's LDRD (and clang's strict-alignment loads) need it. */
+#if defined(__GNUC__)
+#define TOFHIL_ALIGNED __attribute__((aligned(4)))
+#else
+#define TOFHIL_ALIGNED
+#endif
+
 /* Each generated op is its own function: inlined into one, the ops fight over registers. */
 #if defined(__GNUC__)
 #define TOFHIL_NOINLINE __attribute__((noinline))
@@ -423,6 +430,44 @@ TOFHIL_INLINE int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t
     return tofhil_smlad(tofhil_sxtb16_ror8(p), x23, tofhil_smlad(tofhil_sxtb16(p), x01, acc));
 }
 
+#if TOFHIL_DSP
+/* The groups of four inputs of tofhil_dot4_s8_s16 up to end (one loop in one asm block: no register shuffling
+ * between groups): four rows' SXTB16-ordered weight words (16 bytes at w) against the int16 pairs x01, x23 (8
+ * bytes at x), both pointers advancing; each weight word is unpacked in place. At least one group. */
+#define TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3)                                                \
+    do {                                                                                             \
+        uint32_t p0_, p1_, x01_, x23_, t_;                                                  \
+        __asm__("1:\n\t"                                                                               \
+                "ldrd %[x01], %[x23], [%[x]], #8\n\t"                                                \
+                "ldrd %[p0], %[p1], [%[w]], #8\n\t"                                                  \
+                "sxtb16 %[t], %[p0]\n\t"                                                             \
+                "smlad %[a0], %[t], %[x01], %[a0]\n\t"                                               \
+                "sxtb16 %[p0], %[p0], ror #8\n\t"                                                    \
+                "smlad %[a0], %[p0], %[x23], %[a0]\n\t"                                              \
+                "sxtb16 %[t], %[p1]\n\t"                                                             \
+                "smlad %[a1], %[t], %[x01], %[a1]\n\t"                                               \
+                "sxtb16 %[p1], %[p1], ror #8\n\t"                                                    \
+                "smlad %[a1], %[p1], %[x23], %[a1]\n\t"                                              \
+                "ldrd %[p0], %[p1], [%[w]], #8\n\t"                                                  \
+                "sxtb16 %[t], %[p0]\n\t"                                                             \
+                "smlad %[a2], %[t], %[x01], %[a2]\n\t"                                               \
+                "sxtb16 %[p0], %[p0], ror #8\n\t"                                                    \
+                "smlad %[a2], %[p0], %[x23], %[a2]\n\t"                                              \
+                "sxtb16 %[t], %[p1]\n\t"                                                             \
+                "smlad %[a3], %[t], %[x01], %[a3]\n\t"                                               \
+                "sxtb16 %[p1], %[p1], ror #8\n\t"                                                    \
+                "smlad %[a3], %[p1], %[x23], %[a3]\n\t"                                               \
+                "cmp %[w], %[end]\n\t"                                                                \
+                "bne 1b"                                                                               \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),     \
+                  [p0] "=&r"(p0_), [p1] "=&r"(p1_), [x01] "=&r"(x01_),                                       \
+                  [x23] "=&r"(x23_), [t] "=&r"(t_)                                                     \
+                : [end] "r"(end), "m"(*(const int8_t(*)[16])(const void *)w),                        \
+                  "m"(*(const int16_t(*)[4])(const void *)x)                                            \
+                : "cc");                                                                               \
+    } while (0)
+#endif
+
 /*
  * Four dot products of int8 weight rows with one int16 vector. The exporter interleaves the
  * rows (specialize.interleave_row_quads): per group of four inputs, the four SXTB16-ordered
@@ -434,6 +479,16 @@ TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int tail = n & 3;
     int i;
+#if TOFHIL_DSP
+    if ((((uintptr_t)w | (uintptr_t)x) & 3u) == 0u) {
+        /* word-aligned (the exporter's layout): 3 LDRD + 8 SXTB16 + 8 SMLAD + 2 per group of four inputs, the
+         * same schedule under every compiler */
+        const int8_t *const end = w + 16 * (n / 4);
+        if (n >= 4) {
+            TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3);
+        }
+    } else
+#endif
     for (i = 0; i < n / 4; ++i, w += 16, x += 4) {
         const uint32_t x01 = tofhil_load32(x), x23 = tofhil_load32(x + 2);
         a0 = tofhil_mac4_s8_s16(w, x01, x23, a0);
