@@ -480,15 +480,14 @@ TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
     const int tail = n & 3;
     int i;
 #if TOFHIL_DSP
-    if ((((uintptr_t)w | (uintptr_t)x) & 3u) == 0u) {
-        /* word-aligned (the exporter's layout): 3 LDRD + 8 SXTB16 + 8 SMLAD + 2 per group of four inputs, the
-         * same schedule under every compiler */
+    /* 3 LDRD + 8 SXTB16 + 8 SMLAD + 2 per group of four inputs, the same schedule under every compiler; LDRD
+     * needs w and x on a word, as the exporter lays them out (TOFHIL_ALIGNED arrays, quads of rows of 4 x n
+     * bytes, the word-aligned int16 scratch) */
+    if (n >= 4) {
         const int8_t *const end = w + 16 * (n / 4);
-        if (n >= 4) {
-            TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3);
-        }
-    } else
-#endif
+        TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3);
+    }
+#else
     for (i = 0; i < n / 4; ++i, w += 16, x += 4) {
         const uint32_t x01 = tofhil_load32(x), x23 = tofhil_load32(x + 2);
         a0 = tofhil_mac4_s8_s16(w, x01, x23, a0);
@@ -496,6 +495,7 @@ TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
         a2 = tofhil_mac4_s8_s16(w + 8, x01, x23, a2);
         a3 = tofhil_mac4_s8_s16(w + 12, x01, x23, a3);
     }
+#endif
     for (i = 0; i < tail; ++i) {
         a0 += (int32_t)w[i] * x[i];
         a1 += (int32_t)w[tail + i] * x[i];
@@ -605,6 +605,10 @@ void tofhil_fully_connected_s8(const tofhil_fully_connected_t *p, const int8_t *
 void tofhil_max_pool2d_s8(const tofhil_pool_t *p, const int8_t *input, int8_t *output);
 void tofhil_avg_pool2d_s8(const tofhil_pool_t *p, const int8_t *input, int8_t *output);
 void tofhil_softmax_s8(const tofhil_softmax_t *p, const int8_t *input, int8_t *output);
+/* The two halves of the softmax, for the generated one that reads its exps from a table: the Q0.31 exp of one
+ * difference diff = x - max(row) >= diff_min, and a row's int8 outputs from its exps (0: below diff_min). */
+int32_t tofhil_softmax_exp(int32_t diff, int32_t input_multiplier, int32_t input_left_shift);
+void tofhil_softmax_outputs(const int32_t *exps, int depth, int8_t *out);
 void tofhil_add_s8(const tofhil_add_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tofhil_copy_s8(const int8_t *input, int8_t *output, uint32_t size);
 

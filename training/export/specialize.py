@@ -11,6 +11,8 @@ the templates turn into straight-line C (constant dimensions, no per-pixel bound
 * Requantization, where proven exact over every reachable accumulator, is folded: one
   SMLAL of the bias-free accumulator with a 64-bit constant (bias, rounding, output offset).
 * MAX_POOL_2D without padding: constant windows.
+* SOFTMAX: the exps of every difference that matters from a table computed at export
+  (:mod:`training.export.softmax_table`), the rest the runtime's code.
 * CONV_2D followed by a 2x2 / stride 2 MAX_POOL_2D that alone reads its output: the pool takes the max of the
   int32 accumulators before the requantization (one requantization per pooled output instead of four). Exact
   because requantization and the activation clamps are monotone non-decreasing when every channel's
@@ -26,13 +28,14 @@ import numpy as np
 
 from training.export.lowering import KernelOp, LoweredModel
 from training.export.requant import find_integer_requant, fold_conv_requant, fold_fc_requant
+from training.export.softmax_table import exp_table
 
 SXTB16_ORDER = np.array([0, 2, 1, 3])
 
 
 @dataclass
 class Specialization:
-    kind: str  # "conv2d", "fully_connected", "max_pool"
+    kind: str  # "conv2d", "fully_connected", "max_pool", "softmax"
     consts: dict
     arrays: list = field(default_factory=list)  # (field, C type, values)
     scratch_s16: int = 0  # int16 scratch elements the op needs
@@ -159,9 +162,18 @@ def _max_pool(op: KernelOp) -> Specialization | None:
     return Specialization("max_pool", dict(f))
 
 
+def _softmax(op: KernelOp) -> Specialization | None:
+    """The exps from a table of every difference that matters (training/export/softmax_table.py)."""
+    table = exp_table(op)
+    if table is None:
+        return None
+    notes = {"exp_table_entries": len(table)}
+    return Specialization("softmax", {**op.fields, "entries": len(table)}, [("exp", "int32_t", table)], 0, notes)
+
+
 def specialize(model: LoweredModel) -> dict[int, Specialization]:
     """Specialisations keyed by op index; ops without one use the generic kernels."""
-    makers = {"conv2d": _conv, "fully_connected": _fully_connected, "max_pool": _max_pool}
+    makers = {"conv2d": _conv, "fully_connected": _fully_connected, "max_pool": _max_pool, "softmax": _softmax}
     result = {}
     for op in model.ops:
         made = makers[op.kind](op) if op.kind in makers else None
