@@ -278,12 +278,13 @@ TOFHIL_INLINE void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, con
     acc[3] += (int32_t)*w1 * *x1;
 }
 
-/* eight words of an int16 row, as one memory operand of the asm below (chars: any alias) */
-typedef struct {
-    unsigned char bytes[32];
-} tofhil_row8_bytes_t;
+#if TOFHIL_DSP && defined(__OPTIMIZE__)
+#define TOFHIL_CONV_ROW_ASM 1
+#else
+#define TOFHIL_CONV_ROW_ASM 0
+#endif
 
-#if TOFHIL_DSP
+#if TOFHIL_CONV_ROW_ASM
 /* The body of tofhil_conv_row_k3x6_s16: the kernel row's three weight words, then 4 LDRD + 18 SMLAD. FIRST is the
  * instruction of each accumulator's first product: smuad (no accumulator to clear) or smlad. */
 #define TOFHIL_CONV_ROW_K3X6_ASM(FIRST)                  \
@@ -320,20 +321,22 @@ typedef struct {
  * channel: acc[j] (+)= w[0].x[j] + w[1].x[j+1] + w[2].x[j+2], j = 0..5, where x[i] is pixel i's int16 pair (a
  * word of the word-aligned x) and w the kernel row's three weight pairs (word-aligned). The weights stay in
  * registers for the whole row and each loaded input pair serves up to three SMLADs: 2 + 4 loads, 18 SMLAD. With
- * first != 0 the accumulators are set, not added to (the first kernel row of a bias-free output). On the M4 one
- * asm block of 13 registers, so every compiler and level gets the same schedule; elsewhere plain C.
+ * first != 0 the accumulators are set, not added to (the first kernel row of a bias-free output). On the M4,
+ * optimising, one asm block of 13 registers, so every compiler and level gets the same schedule; its memory
+ * reads are a "memory" clobber, not operands (an operand's address costs clang a register more than it has at
+ * -O3). Unoptimised builds (-O0: GCC keeps r7 for the frame pointer, 12 left) and other cores run plain C.
  */
 TOFHIL_INLINE void tofhil_conv_row_k3x6_s16(const uint32_t *w, const int16_t *x, int32_t *acc, int first)
 {
-#if TOFHIL_DSP
+#if TOFHIL_CONV_ROW_ASM
     int32_t a0, a1, a2, a3, a4, a5;
     uint32_t w0, w1, w2, p, q;
     if (first) {
         __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smuad)
                 : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
                   [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
-                : [w] "r"(w), [x] "r"(x), "m"(*(const tofhil_row8_bytes_t *)(const void *)x),
-                  "m"(*(const uint32_t(*)[3])w));
+                : [w] "r"(w), [x] "r"(x)
+                : "memory");
     } else {
         a0 = acc[0];
         a1 = acc[1];
@@ -344,8 +347,8 @@ TOFHIL_INLINE void tofhil_conv_row_k3x6_s16(const uint32_t *w, const int16_t *x,
         __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smlad)
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
                   [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
-                : [w] "r"(w), [x] "r"(x), "m"(*(const tofhil_row8_bytes_t *)(const void *)x),
-                  "m"(*(const uint32_t(*)[3])w));
+                : [w] "r"(w), [x] "r"(x)
+                : "memory");
     }
     acc[0] = a0;
     acc[1] = a1;
@@ -462,9 +465,8 @@ TOFHIL_INLINE int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),     \
                   [p0] "=&r"(p0_), [p1] "=&r"(p1_), [x01] "=&r"(x01_),                                       \
                   [x23] "=&r"(x23_), [t] "=&r"(t_)                                                     \
-                : [end] "r"(end), "m"(*(const int8_t(*)[16])(const void *)w),                        \
-                  "m"(*(const int16_t(*)[4])(const void *)x)                                            \
-                : "cc");                                                                               \
+                : [end] "r"(end)                                                                       \
+                : "cc", "memory");                                                                     \
     } while (0)
 #endif
 
