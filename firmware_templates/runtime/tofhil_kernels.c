@@ -21,7 +21,8 @@ static int32_t clamp_s32(int32_t value, int32_t lo, int32_t hi)
     return value < lo ? lo : (value > hi ? hi : value);
 }
 
-int32_t tofhil_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
+/* Not inlined: its ~15 call sites (softmax, add, requantize) would cost ~120 B of flash for a few instructions each. */
+TOFHIL_NOINLINE int32_t tofhil_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
 {
     int64_t product;
     int64_t nudged;

@@ -167,8 +167,12 @@ def _softmax(op: KernelOp) -> Specialization | None:
     table = exp_table(op)
     if table is None:
         return None
+    # the tail below 2^16 as uint16: 2 B less flash an entry for one more compare an element
+    wide = int(np.argmax(table < 2**16)) if (table < 2**16).any() else len(table)
     notes = {"exp_table_entries": len(table)}
-    return Specialization("softmax", {**op.fields, "entries": len(table)}, [("exp", "int32_t", table)], 0, notes)
+    arrays = [("exp", "int32_t", table[:wide]), ("exp_tail", "uint16_t", table[wide:])] if wide < len(table) \
+        else [("exp", "int32_t", table)]
+    return Specialization("softmax", {**op.fields, "entries": len(table), "wide": wide}, arrays, 0, notes)
 
 
 def specialize(model: LoweredModel) -> dict[int, Specialization]:
