@@ -21,7 +21,8 @@ static int32_t clamp_s32(int32_t value, int32_t lo, int32_t hi)
     return value < lo ? lo : (value > hi ? hi : value);
 }
 
-int32_t tofhil_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
+/* Not inlined: its ~15 call sites (softmax, add, requantize) would cost ~120 B of flash for a few instructions each. */
+TOFHIL_NOINLINE int32_t tofhil_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
 {
     int64_t product;
     int64_t nudged;
@@ -313,12 +314,35 @@ static int count_leading_zeros(uint32_t x)
     return n;
 }
 
-static int32_t exp_of_diff(const tofhil_softmax_t *p, int32_t diff)
+int32_t tofhil_softmax_exp(int32_t diff, int32_t input_multiplier, int32_t input_left_shift)
 {
     const int32_t rescaled = tofhil_saturating_rounding_doubling_high_mul(
-        (int32_t)((uint32_t)diff << p->input_left_shift), p->input_multiplier);
+        (int32_t)((uint32_t)diff << input_left_shift), input_multiplier);
     /* exp(0) is exactly what exp_on_negative_values returns for 0: the row's maximum costs nothing */
     return rescaled == 0 ? TOFHIL_INT32_MAX_ : exp_on_negative_values(rescaled);
+}
+
+void tofhil_softmax_outputs(const int32_t *exps, int depth, int8_t *out)
+{
+    int32_t sum_of_exps = 0;   /* Q12.19 */
+    int headroom_plus_one, num_bits_over_unit, c;
+    int32_t shifted_scale;
+    for (c = 0; c < depth; ++c) {
+        sum_of_exps += tofhil_rounding_divide_by_pot(exps[c], 12);
+    }
+    headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
+    num_bits_over_unit = 12 - headroom_plus_one;
+    shifted_scale = one_over_one_plus_x(
+        (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31)));
+    for (c = 0; c < depth; ++c) {
+        int32_t value = -128;
+        if (exps[c] > 0) {
+            value = tofhil_rounding_divide_by_pot(
+                        tofhil_saturating_rounding_doubling_high_mul(shifted_scale, exps[c]),
+                        num_bits_over_unit + 31 - 8) - 128;
+        }
+        out[c] = (int8_t)clamp_s32(value, -128, 127);
+    }
 }
 
 void tofhil_softmax_s8(const tofhil_softmax_t *p, const int8_t *input, int8_t *output)
@@ -326,33 +350,16 @@ void tofhil_softmax_s8(const tofhil_softmax_t *p, const int8_t *input, int8_t *o
     int row, c;
     for (row = 0; row < p->rows; ++row) {
         const int8_t *in = input + (int32_t)row * p->depth;
-        int8_t *out = output + (int32_t)row * p->depth;
         int32_t max_in_row = -128;
-        int32_t sum_of_exps = 0;   /* Q12.19 */
-        int headroom_plus_one, num_bits_over_unit;
-        int32_t shifted_scale;
         for (c = 0; c < p->depth; ++c) {
             max_in_row = in[c] > max_in_row ? in[c] : max_in_row;
         }
         for (c = 0; c < p->depth; ++c) {
             const int32_t diff = (int32_t)in[c] - max_in_row;
             /* exp is positive; 0 marks an element below diff_min, which TFLite skips */
-            p->exps[c] = diff >= p->diff_min ? exp_of_diff(p, diff) : 0;
-            sum_of_exps += tofhil_rounding_divide_by_pot(p->exps[c], 12);
+            p->exps[c] = diff >= p->diff_min ? tofhil_softmax_exp(diff, p->input_multiplier, p->input_left_shift) : 0;
         }
-        headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
-        num_bits_over_unit = 12 - headroom_plus_one;
-        shifted_scale = one_over_one_plus_x(
-            (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31)));
-        for (c = 0; c < p->depth; ++c) {
-            int32_t value = -128;
-            if (p->exps[c] > 0) {
-                value = tofhil_rounding_divide_by_pot(
-                            tofhil_saturating_rounding_doubling_high_mul(shifted_scale, p->exps[c]),
-                            num_bits_over_unit + 31 - 8) - 128;
-            }
-            out[c] = (int8_t)clamp_s32(value, -128, 127);
-        }
+        tofhil_softmax_outputs(p->exps, p->depth, output + (int32_t)row * p->depth);
     }
 }
 

@@ -22,6 +22,13 @@
 #define TOFHIL_DSP 0
 #endif
 
+/* The generated constant arrays start on a word: the M4's LDRD (and clang's strict-alignment loads) need it. */
+#if defined(__GNUC__)
+#define TOFHIL_ALIGNED __attribute__((aligned(4)))
+#else
+#define TOFHIL_ALIGNED
+#endif
+
 /* Each generated op is its own function: inlined into one, the ops fight over registers. */
 #if defined(__GNUC__)
 #define TOFHIL_NOINLINE __attribute__((noinline))
@@ -271,6 +278,96 @@ TOFHIL_INLINE void tofhil_mac1x2x2_s16(const int16_t *w0, const int16_t *w1, con
     acc[3] += (int32_t)*w1 * *x1;
 }
 
+#if TOFHIL_DSP && defined(__OPTIMIZE__)
+#define TOFHIL_CONV_ROW_ASM 1
+#else
+#define TOFHIL_CONV_ROW_ASM 0
+#endif
+
+#if TOFHIL_CONV_ROW_ASM
+/* The body of tofhil_conv_row_k3x6_s16: the kernel row's three weight words, then 4 LDRD + 18 SMLAD. FIRST is the
+ * instruction of each accumulator's first product: smuad (no accumulator to clear) or smlad. */
+#define TOFHIL_CONV_ROW_K3X6_ASM(FIRST)                  \
+    "ldr %[w0], [%[w]]\n\t"                              \
+    "ldrd %[w1], %[w2], [%[w], #4]\n\t"                  \
+    "ldrd %[p], %[q], [%[x]]\n\t"                        \
+    #FIRST " %[a0], %[w0], %[p]" TOFHIL_ACC_##FIRST(a0) "\n\t"  \
+    "smlad %[a0], %[w1], %[q], %[a0]\n\t"                \
+    #FIRST " %[a1], %[w0], %[q]" TOFHIL_ACC_##FIRST(a1) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #8]\n\t"                    \
+    "smlad %[a0], %[w2], %[p], %[a0]\n\t"                \
+    "smlad %[a1], %[w1], %[p], %[a1]\n\t"                \
+    #FIRST " %[a2], %[w0], %[p]" TOFHIL_ACC_##FIRST(a2) "\n\t"  \
+    "smlad %[a1], %[w2], %[q], %[a1]\n\t"                \
+    "smlad %[a2], %[w1], %[q], %[a2]\n\t"                \
+    #FIRST " %[a3], %[w0], %[q]" TOFHIL_ACC_##FIRST(a3) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #16]\n\t"                   \
+    "smlad %[a2], %[w2], %[p], %[a2]\n\t"                \
+    "smlad %[a3], %[w1], %[p], %[a3]\n\t"                \
+    #FIRST " %[a4], %[w0], %[p]" TOFHIL_ACC_##FIRST(a4) "\n\t"  \
+    "smlad %[a3], %[w2], %[q], %[a3]\n\t"                \
+    "smlad %[a4], %[w1], %[q], %[a4]\n\t"                \
+    #FIRST " %[a5], %[w0], %[q]" TOFHIL_ACC_##FIRST(a5) "\n\t"  \
+    "ldrd %[p], %[q], [%[x], #24]\n\t"                   \
+    "smlad %[a4], %[w2], %[p], %[a4]\n\t"                \
+    "smlad %[a5], %[w1], %[p], %[a5]\n\t"                \
+    "smlad %[a5], %[w2], %[q], %[a5]"
+#define TOFHIL_ACC_smuad(a) ""
+#define TOFHIL_ACC_smlad(a) ", %[" #a "]"
+#endif
+
+/*
+ * One kernel row of a 3-wide, stride-1 kernel over two-channel pixels for six neighbouring outputs of one
+ * channel: acc[j] (+)= w[0].x[j] + w[1].x[j+1] + w[2].x[j+2], j = 0..5, where x[i] is pixel i's int16 pair (a
+ * word of the word-aligned x) and w the kernel row's three weight pairs (word-aligned). The weights stay in
+ * registers for the whole row and each loaded input pair serves up to three SMLADs: 2 + 4 loads, 18 SMLAD. With
+ * first != 0 the accumulators are set, not added to (the first kernel row of a bias-free output). On the M4,
+ * optimising, one asm block of 13 registers, so every compiler and level gets the same schedule; its memory
+ * reads are a "memory" clobber, not operands (an operand's address costs clang a register more than it has at
+ * -O3). Unoptimised builds (-O0: GCC keeps r7 for the frame pointer, 12 left) and other cores run plain C.
+ */
+TOFHIL_INLINE void tofhil_conv_row_k3x6_s16(const uint32_t *w, const int16_t *x, int32_t *acc, int first)
+{
+#if TOFHIL_CONV_ROW_ASM
+    int32_t a0, a1, a2, a3, a4, a5;
+    uint32_t w0, w1, w2, p, q;
+    if (first) {
+        __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smuad)
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
+                : [w] "r"(w), [x] "r"(x)
+                : "memory");
+    } else {
+        a0 = acc[0];
+        a1 = acc[1];
+        a2 = acc[2];
+        a3 = acc[3];
+        a4 = acc[4];
+        a5 = acc[5];
+        __asm__(TOFHIL_CONV_ROW_K3X6_ASM(smlad)
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [p] "=&r"(p), [q] "=&r"(q)
+                : [w] "r"(w), [x] "r"(x)
+                : "memory");
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+#else
+    int j, k;
+    for (j = 0; j < 6; ++j) {
+        int32_t sum = first ? 0 : acc[j];
+        for (k = 0; k < 3; ++k) {
+            sum = tofhil_smlad(w[k], tofhil_load32(x + 2 * (j + k)), sum);
+        }
+        acc[j] = sum;
+    }
+#endif
+}
+
 /* acc + sum of n int8 weights (grouped for SXTB16 as below) times int16 x */
 TOFHIL_INLINE int32_t tofhil_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
 {
@@ -336,6 +433,43 @@ TOFHIL_INLINE int32_t tofhil_mac4_s8_s16(const int8_t *w, uint32_t x01, uint32_t
     return tofhil_smlad(tofhil_sxtb16_ror8(p), x23, tofhil_smlad(tofhil_sxtb16(p), x01, acc));
 }
 
+#if TOFHIL_DSP
+/* The groups of four inputs of tofhil_dot4_s8_s16 up to end (one loop in one asm block: no register shuffling
+ * between groups): four rows' SXTB16-ordered weight words (16 bytes at w) against the int16 pairs x01, x23 (8
+ * bytes at x), both pointers advancing; each weight word is unpacked in place. At least one group. */
+#define TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3)                                                \
+    do {                                                                                             \
+        uint32_t p0_, p1_, x01_, x23_, t_;                                                  \
+        __asm__("1:\n\t"                                                                               \
+                "ldrd %[x01], %[x23], [%[x]], #8\n\t"                                                \
+                "ldrd %[p0], %[p1], [%[w]], #8\n\t"                                                  \
+                "sxtb16 %[t], %[p0]\n\t"                                                             \
+                "smlad %[a0], %[t], %[x01], %[a0]\n\t"                                               \
+                "sxtb16 %[p0], %[p0], ror #8\n\t"                                                    \
+                "smlad %[a0], %[p0], %[x23], %[a0]\n\t"                                              \
+                "sxtb16 %[t], %[p1]\n\t"                                                             \
+                "smlad %[a1], %[t], %[x01], %[a1]\n\t"                                               \
+                "sxtb16 %[p1], %[p1], ror #8\n\t"                                                    \
+                "smlad %[a1], %[p1], %[x23], %[a1]\n\t"                                              \
+                "ldrd %[p0], %[p1], [%[w]], #8\n\t"                                                  \
+                "sxtb16 %[t], %[p0]\n\t"                                                             \
+                "smlad %[a2], %[t], %[x01], %[a2]\n\t"                                               \
+                "sxtb16 %[p0], %[p0], ror #8\n\t"                                                    \
+                "smlad %[a2], %[p0], %[x23], %[a2]\n\t"                                              \
+                "sxtb16 %[t], %[p1]\n\t"                                                             \
+                "smlad %[a3], %[t], %[x01], %[a3]\n\t"                                               \
+                "sxtb16 %[p1], %[p1], ror #8\n\t"                                                    \
+                "smlad %[a3], %[p1], %[x23], %[a3]\n\t"                                               \
+                "cmp %[w], %[end]\n\t"                                                                \
+                "bne 1b"                                                                               \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),     \
+                  [p0] "=&r"(p0_), [p1] "=&r"(p1_), [x01] "=&r"(x01_),                                       \
+                  [x23] "=&r"(x23_), [t] "=&r"(t_)                                                     \
+                : [end] "r"(end)                                                                       \
+                : "cc", "memory");                                                                     \
+    } while (0)
+#endif
+
 /*
  * Four dot products of int8 weight rows with one int16 vector. The exporter interleaves the
  * rows (specialize.interleave_row_quads): per group of four inputs, the four SXTB16-ordered
@@ -347,6 +481,15 @@ TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int tail = n & 3;
     int i;
+#if TOFHIL_DSP
+    /* 3 LDRD + 8 SXTB16 + 8 SMLAD + 2 per group of four inputs, the same schedule under every compiler; LDRD
+     * needs w and x on a word, as the exporter lays them out (TOFHIL_ALIGNED arrays, quads of rows of 4 x n
+     * bytes, the word-aligned int16 scratch) */
+    if (n >= 4) {
+        const int8_t *const end = w + 16 * (n / 4);
+        TOFHIL_DOT4_GROUPS_ASM(w, x, end, a0, a1, a2, a3);
+    }
+#else
     for (i = 0; i < n / 4; ++i, w += 16, x += 4) {
         const uint32_t x01 = tofhil_load32(x), x23 = tofhil_load32(x + 2);
         a0 = tofhil_mac4_s8_s16(w, x01, x23, a0);
@@ -354,6 +497,7 @@ TOFHIL_INLINE void tofhil_dot4_s8_s16(const int8_t *w, const int16_t *x, int n, 
         a2 = tofhil_mac4_s8_s16(w + 8, x01, x23, a2);
         a3 = tofhil_mac4_s8_s16(w + 12, x01, x23, a3);
     }
+#endif
     for (i = 0; i < tail; ++i) {
         a0 += (int32_t)w[i] * x[i];
         a1 += (int32_t)w[tail + i] * x[i];
@@ -463,6 +607,10 @@ void tofhil_fully_connected_s8(const tofhil_fully_connected_t *p, const int8_t *
 void tofhil_max_pool2d_s8(const tofhil_pool_t *p, const int8_t *input, int8_t *output);
 void tofhil_avg_pool2d_s8(const tofhil_pool_t *p, const int8_t *input, int8_t *output);
 void tofhil_softmax_s8(const tofhil_softmax_t *p, const int8_t *input, int8_t *output);
+/* The two halves of the softmax, for the generated one that reads its exps from a table: the Q0.31 exp of one
+ * difference diff = x - max(row) >= diff_min, and a row's int8 outputs from its exps (0: below diff_min). */
+int32_t tofhil_softmax_exp(int32_t diff, int32_t input_multiplier, int32_t input_left_shift);
+void tofhil_softmax_outputs(const int32_t *exps, int depth, int8_t *out);
 void tofhil_add_s8(const tofhil_add_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tofhil_copy_s8(const int8_t *input, int8_t *output, uint32_t size);
 

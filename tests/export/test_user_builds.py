@@ -24,7 +24,8 @@ SPECS = {"hand_relative, centred": PreprocessingSpec(normalization="hand_relativ
                                                                        center_hand=True)}
 # the inline primitives of tofhil_kernels.h: at any -O they must not survive as functions of their own
 PRIMITIVES = ("tofhil_load32", "tofhil_store32", "tofhil_smlad", "tofhil_sxtb16", "tofhil_mac2x2_s16",
-              "tofhil_dot4_s8_s16", "tofhil_dot2_s8_s16", "tofhil_expand_s8_s16", "tofhil_requantize_folded")
+              "tofhil_dot4_s8_s16", "tofhil_dot2_s8_s16", "tofhil_expand_s8_s16", "tofhil_requantize_folded",
+              "tofhil_conv_row_k3x6_s16")
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +119,60 @@ def test_frames_without_a_hand_and_distances_at_the_int16_limit_match_python(tmp
     inputs, host_kept = host.preprocess(frames.distance_mm, frames.signal_per_spad, frames.target_status, 128)
     np.testing.assert_array_equal(host_kept, kept)
     np.testing.assert_array_equal(inputs, expected)
+
+
+def _st_shaped_model_bytes(relu: bool) -> bytes:
+    """ST's layer shapes (8x8x2 -> conv 3x3x8 -> 2x2 max pool -> 32 -> 8 softmax) with random weights; without
+    the conv's ReLU its requantization cannot be folded, so the conv rows start from the bias instead."""
+    import keras
+    from keras import layers
+
+    from training.export.quantize import quantize_keras_model
+
+    keras.utils.set_random_seed(26 + relu)
+    inputs = keras.Input((8, 8, 2), batch_size=1)
+    x = layers.Conv2D(8, 3, activation="relu" if relu else None)(inputs)
+    x = layers.Dense(32, activation="relu")(layers.Flatten()(layers.MaxPooling2D(2)(x)))
+    model = keras.Model(inputs, layers.Dense(8, activation="softmax")(x))
+    data = np.random.default_rng(26).normal(size=(64, 8, 8, 2)).astype(np.float32)
+    return quantize_keras_model(model, data)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("cell", [Cell("gcc", "-O2", "default"), Cell("gcc", "-O0", "default"),
+                                  Cell("clang", "-O3", "default"), Cell("clang", "-Os", "default")],
+                         ids=lambda cell: cell.name if isinstance(cell, Cell) else None)
+def test_the_specialised_conv_fc_and_softmax_are_bit_exact_on_the_emulated_board(tmp_path, arm_cc, relu, cell,
+                                                                                  monkeypatch):
+    """Issue 26's M4 paths (the conv's register-held kernel rows, the fully connected asm loop, the softmax's
+    exp table; plain C for the conv at -O0) under both compilers, against BUILTIN_REF frame by frame. These random
+    weights give a slowly decaying softmax: its table (256 entries) is allowed past the cap for the ReLU model,
+    the other keeps the generic kernel."""
+    from training.export import softmax_table
+
+    require_tool("qemu-system-arm")
+    if cell.compiler == "clang":
+        require_tool("clang")
+    if relu:
+        monkeypatch.setattr(softmax_table, "MAX_TABLE_ENTRIES", 256)
+    model_bytes, spec = _st_shaped_model_bytes(relu), SPECS["hand_relative, centred"]
+    library = generate_library(model_bytes, tmp_path / "lib", spec)
+    source = (library.directory / "tofhil_model.c").read_text()
+    assert "tofhil_conv_row_k3x6_s16(" in source and "conv2d_pool_run(" in source
+    assert ("softmax_exp[" in source) == relu
+    assert ("tofhil_requantize_folded" in source.split("conv2d_pool_run(const")[1].split("\n}\n")[0]) == relu
+    frames = RawFrames.concatenate([synthetic_frames(spec, 24, seed=26),
+                                    RawFrames(*(np.stack([f[i] for f in extreme_frames(spec).values()])
+                                                for i in range(3)))])
+    tensors, kept = preprocess(frames, spec)
+    runner = ReferenceRunner(model_bytes)
+    inputs = quantize_input(tensors, *runner.input_quantization).reshape(len(tensors), -1)
+    outputs = runner.run(inputs.reshape(tensors.shape)).reshape(len(tensors), -1)
+    all_inputs = np.zeros((len(frames), inputs.shape[1]), np.int8)
+    all_outputs = np.zeros((len(frames), outputs.shape[1]), np.int8)
+    all_inputs[kept], all_outputs[kept] = inputs, outputs
+    write_matrix_data(tmp_path / "matrix_data.h", frames, kept, all_inputs, all_outputs)
+    image, _ = build_cell(cell, library.directory, tmp_path)
+    states = [state for _, state, _, _ in run_image(image)["frames"]]
+    assert len(states) == len(frames) and states.count(0) == kept.sum()
+    assert all(state in (0, 1) for state in states), states   # 2, 3, 4: keep decision, input or output differ

@@ -18,7 +18,7 @@ from tofhil.paths import templates_dir
 from tofhil.templating import c_template_environment
 from training.data import preprocess as pp
 from training.errors import ExportError
-from training.export.layer_kinds import kernel_structs
+from training.export.layer_kinds import kernel_structs, layer_kinds_context
 from training.export.lowering import LoweredModel
 from training.export.planner import ArenaPlan
 from training.export.postprocess_context import POSTPROCESS_TEMPLATES
@@ -66,7 +66,8 @@ def c_rows(values, ctype: str, per_line: int = 16) -> list[str]:
     if ctype == "double":
         items, per_line = [c_float(float(v), single=False) for v in flat], 4
     else:
-        items = [str(int(v)) for v in flat]
+        suffix = "u" if ctype == "uint32_t" else ""
+        items = [f"{int(v)}{suffix}" for v in flat]
     return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 
@@ -136,7 +137,7 @@ def model_context(model: LoweredModel, plan: ArenaPlan, sha256: str, source: str
             "input": _io_context(model.input, plan), "output": _io_context(model.output, plan),
             "scratch": _scratch(model, specs),
             "ops": _fuse_outputs([_op_context(op, model, plan, specs.get(op.index)) for op in model.ops]),
-            "kernel_structs": kernel_structs()}
+            "kernel_structs": kernel_structs(), "layer_kinds": layer_kinds_context()}
 
 
 def _fuse_outputs(ops: list[dict]) -> list[dict]:

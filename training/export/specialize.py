@@ -11,6 +11,8 @@ the templates turn into straight-line C (constant dimensions, no per-pixel bound
 * Requantization, where proven exact over every reachable accumulator, is folded: one
   SMLAL of the bias-free accumulator with a 64-bit constant (bias, rounding, output offset).
 * MAX_POOL_2D without padding: constant windows.
+* SOFTMAX: the exps of every difference that matters from a table computed at export
+  (:mod:`training.export.softmax_table`), the rest the runtime's code.
 * CONV_2D followed by a 2x2 / stride 2 MAX_POOL_2D that alone reads its output: the pool takes the max of the
   int32 accumulators before the requantization (one requantization per pooled output instead of four). Exact
   because requantization and the activation clamps are monotone non-decreasing when every channel's
@@ -26,13 +28,14 @@ import numpy as np
 
 from training.export.lowering import KernelOp, LoweredModel
 from training.export.requant import find_integer_requant, fold_conv_requant, fold_fc_requant
+from training.export.softmax_table import exp_table
 
 SXTB16_ORDER = np.array([0, 2, 1, 3])
 
 
 @dataclass
 class Specialization:
-    kind: str  # "conv2d", "fully_connected", "max_pool"
+    kind: str  # "conv2d", "fully_connected", "max_pool", "softmax"
     consts: dict
     arrays: list = field(default_factory=list)  # (field, C type, values)
     scratch_s16: int = 0  # int16 scratch elements the op needs
@@ -68,6 +71,20 @@ def _pairs_share_loads(f: dict) -> bool:
     return f["out_w"] % 2 == 0 and (f["stride_w"] * f["in_c"]) % 2 == 0
 
 
+def _row_k3x6(f: dict) -> bool:
+    """The shape tofhil_conv_row_k3x6_s16 computes: two input channels (one word per pixel), a 3-wide kernel at
+    stride 1, six outputs per row (ST's hand-posture conv: 8x8x2 -> 6x6x8). The weights of a kernel row then stay
+    in registers across the row; other shapes take the generic 2-channel x 2-pixel blocking."""
+    return f["in_c"] == 2 and f["k_w"] == 3 and f["stride_w"] == 1 and f["out_w"] == 6
+
+
+def pack_pixel_pairs(filters: np.ndarray) -> np.ndarray:
+    """OHWI int8 filters with two input channels as one uint32 word per tap: channel 0 in the low half (int16),
+    channel 1 in the high half, the order SMLAD pairs them with the input's int16 pixels."""
+    pairs = filters.astype(np.int64).reshape(-1, 2) & 0xFFFF
+    return (pairs[:, 0] | (pairs[:, 1] << 16)).astype(np.uint32)
+
+
 def _right_only(shift: np.ndarray, ranges: np.ndarray) -> bool:
     """Every channel shifts right (>= 1) and high + 2^(right-1) fits int32 (|high| <= |acc|)."""
     if (shift > -1).any():
@@ -86,10 +103,12 @@ def _conv(op: KernelOp) -> Specialization:
     # reproduces that wherever negative products clamp anyway (ReLU), proven per channel; else
     # the conv keeps TFLite's arithmetic, constants hoisted
     consts = {**f, "padded_h": padded_h, "padded_w": padded_w, "pairs_share_loads": _pairs_share_loads(f),
+              "row_k3x6": _row_k3x6(f),
               "any_left": bool((shift > 0).any()), "right_only": _right_only(shift, op.accumulator_ranges),
               "padded": bool(f["pad_top"] or f["pad_left"] or pad_bottom or pad_right), "pool": 0}
     bias = np.zeros(f["out_c"], np.int64) if bias is None else bias
-    filters = ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16))
+    filters = (("filter_words", "uint32_t", pack_pixel_pairs(op.arrays["filter"][1])) if consts["row_k3x6"]
+               else ("filter", "int16_t", op.arrays["filter"][1].astype(np.int16)))
     folded = fold_conv_requant(op.accumulator_ranges, bias, op.arrays["multiplier"][1], shift, f["output_offset"],
                                f["act_min"], f["act_max"])
     scratch = padded_h * padded_w * f["in_c"]
@@ -143,9 +162,22 @@ def _max_pool(op: KernelOp) -> Specialization | None:
     return Specialization("max_pool", dict(f))
 
 
+def _softmax(op: KernelOp) -> Specialization | None:
+    """The exps from a table of every difference that matters (training/export/softmax_table.py)."""
+    table = exp_table(op)
+    if table is None:
+        return None
+    # the tail below 2^16 as uint16: 2 B less flash an entry for one more compare an element
+    wide = int(np.argmax(table < 2**16)) if (table < 2**16).any() else len(table)
+    notes = {"exp_table_entries": len(table)}
+    arrays = [("exp", "int32_t", table[:wide]), ("exp_tail", "uint16_t", table[wide:])] if wide < len(table) \
+        else [("exp", "int32_t", table)]
+    return Specialization("softmax", {**op.fields, "entries": len(table), "wide": wide}, arrays, 0, notes)
+
+
 def specialize(model: LoweredModel) -> dict[int, Specialization]:
     """Specialisations keyed by op index; ops without one use the generic kernels."""
-    makers = {"conv2d": _conv, "fully_connected": _fully_connected, "max_pool": _max_pool}
+    makers = {"conv2d": _conv, "fully_connected": _fully_connected, "max_pool": _max_pool, "softmax": _softmax}
     result = {}
     for op in model.ops:
         made = makers[op.kind](op) if op.kind in makers else None
