@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.export.model_factory import calibration_data, random_model
-from training.export.c_build import HostLibrary, SanitizedHost, build_host_library
+from training.export.c_build import HostProgram, SanitizedHost
 from training.export.library import generate_library
 from training.export.quantize import quantize_keras_model
 from training.export.reference import ReferenceRunner
@@ -43,11 +43,12 @@ def test_random_model_is_bit_exact(index, tmp_path, host_cc):
     tflite_bytes = quantize_keras_model(model, calibration_data(model, seed), int8_io=not float_io)
     library = generate_library(tflite_bytes, tmp_path / "lib")
     runner = ReferenceRunner(tflite_bytes)
-    host = HostLibrary(build_host_library(library.directory, tmp_path / "build", host_cc),
-                       library.input_size, library.output_size, runner.input_dtype, runner.output_dtype)
+    # the -O2 build in a child process too: a pytest worker once aborted inside TFLite's allocate_tensors after
+    # such runs, with no seed named (cause not found); a defect in a drawn model's C now fails that model's check
+    host = HostProgram(library.directory, tmp_path / "build", runner.input_dtype, runner.output_dtype, host_cc)
     inputs = _inputs(runner, seed)
     expected = runner.run(inputs).reshape(SAMPLES, -1)
-    actual = host.run(inputs.reshape(SAMPLES, -1))
+    actual = host.run(inputs, library.output_size)
     ops = [op.opcode for op in library.model.ops]
     mismatches = int(np.sum(np.any(expected != actual, axis=1)))
     assert mismatches == 0, (f"seed {seed} (TOFHIL_PROPERTY_SEED={BASE_SEED}), ops {ops}: "
@@ -114,10 +115,9 @@ def test_conv_max_pool_fusion_is_bit_exact(size, channels, kernel, padding, relu
     source = (library.directory / "tofhil_model.c").read_text()
     assert ("conv2d_pool_run(" in source) == fused
     runner = ReferenceRunner(tflite_bytes)
-    host = HostLibrary(build_host_library(library.directory, tmp_path / "build", host_cc),
-                       library.input_size, library.output_size, runner.input_dtype, runner.output_dtype)
+    host = HostProgram(library.directory, tmp_path / "build", runner.input_dtype, runner.output_dtype, host_cc)
     inputs = np.random.default_rng(7).integers(-128, 128, (SAMPLES, *size)).astype(np.int8)
     expected = runner.run(inputs).reshape(SAMPLES, -1)
-    np.testing.assert_array_equal(host.run(inputs.reshape(SAMPLES, -1)), expected)
+    np.testing.assert_array_equal(host.run(inputs, library.output_size), expected)
     sanitized = SanitizedHost(library.directory, tmp_path / "asan", runner.input_dtype, runner.output_dtype, host_cc)
     np.testing.assert_array_equal(sanitized.run(inputs, library.output_size), expected)

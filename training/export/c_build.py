@@ -57,9 +57,11 @@ SANITIZE_FLAGS = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-re
 HOST_CHECK_SOURCE = TEMPLATES_DIR / "host" / "tofhil_host_check.c"
 
 
-class SanitizedHost:
-    """The library in a stand-alone program built with AddressSanitizer and UBSan: any out-of-bounds
-    access, signed overflow or oversized shift aborts the run with the sanitizer's report."""
+class HostProgram:
+    """The library in a stand-alone program (``tofhil_host_check.c``), run in a child process per batch: a model
+    whose C writes out of bounds fails its own check, not the process that asked (as a ctypes call would)."""
+
+    FLAGS: tuple[str, ...] = ("-O2",)
 
     def __init__(self, library_dir: Path, build_dir: Path, input_dtype, output_dtype, compiler: str = "gcc"):
         self.build_dir = Path(build_dir)
@@ -67,7 +69,7 @@ class SanitizedHost:
         self.program = self.build_dir / "tofhil_host_check"
         self.has_preprocessing = (Path(library_dir) / "tofhil_preprocess.h").exists()
         defines = ["-DTOFHIL_HOST_WITH_PREPROCESS"] if self.has_preprocessing else []
-        run_tool([find_tool(compiler), *COMMON_FLAGS, *SANITIZE_FLAGS, *defines, f"-I{library_dir}",
+        run_tool([find_tool(compiler), *COMMON_FLAGS, *self.FLAGS, *defines, f"-I{library_dir}",
                   *map(str, library_sources(library_dir)), str(HOST_CHECK_SOURCE), "-o", str(self.program)])
         self.input_dtype, self.output_dtype = np.dtype(input_dtype), np.dtype(output_dtype)
 
@@ -91,6 +93,13 @@ class SanitizedHost:
         rows = np.frombuffer(self._call("preprocess", frames), record)
         mask = rows["kept"].astype(bool)
         return rows["input"][mask], mask
+
+
+class SanitizedHost(HostProgram):
+    """The program built with AddressSanitizer and UBSan: any out-of-bounds access, signed overflow or
+    oversized shift aborts the run with the sanitizer's report."""
+
+    FLAGS = SANITIZE_FLAGS
 
 
 class HostLibrary:
