@@ -80,7 +80,9 @@ refresh_lock() {
 # take both cores themselves, run one after the other). TOFHIL_TEST_WORKERS=0 runs in one process.
 pytest_workers() {
   local workers="${TOFHIL_TEST_WORKERS:-2}"
-  if [ "$workers" != 0 ]; then echo "-n $workers --dist loadgroup"; fi
+  # no worker restart: after a crashed worker, xdist's loadgroup scheduler gave the replacement nothing and the
+  # run waited forever (seen once, 2026-12-08); a crash now ends the stage at once, naming the test
+  if [ "$workers" != 0 ]; then echo "-n $workers --dist loadgroup --max-worker-restart 0"; fi
 }
 
 # One stage of the suite: its name, its wall time, its exit status kept for the end (every stage runs).
